@@ -1,0 +1,115 @@
+"""Profiles (the scale of every experiment), seeds, device and folders.
+
+One frozen `Profile` decides how big every experiment is. The same notebook code runs in
+every profile; only the sizes change:
+
+- ``smoke``    CI under nbval: tiny real subsets, about a minute a notebook on 2 CPU cores.
+- ``standard`` a learner's laptop CPU: a few minutes a notebook, effects clearly visible.
+- ``full``     a CUDA GPU: paper-scale data and schedules.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+T = TypeVar("T")
+
+PROFILE_ENV = "CNNCOURSE_PROFILE"
+DATA_ENV = "CNNCOURSE_DATA"
+CACHE_ENV = "CNNCOURSE_CACHE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The scale of every experiment: data sizes, training length, batch size."""
+
+    name: str
+    train_per_class: int | None  # images per class for classification (None = all)
+    test_per_class: int | None
+    epochs: int  # a default training length; notebooks scale from it with `choose`
+    batch_size: int
+    description: str
+
+    def choose(self, *, smoke: T, standard: T, full: T) -> T:
+        """Pick the value for this profile: ``steps = profile.choose(smoke=40, standard=400, full=64_000)``."""
+        return {"smoke": smoke, "standard": standard, "full": full}[self.name]
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", train_per_class=300, test_per_class=100, epochs=1, batch_size=64,
+                     description="CI: tiny real subsets, about a minute a notebook on 2 CPU cores"),
+    "standard": Profile("standard", train_per_class=1000, test_per_class=None, epochs=5, batch_size=128,
+                        description="laptop CPU: a few minutes a notebook, effects clearly visible"),
+    "full": Profile("full", train_per_class=None, test_per_class=None, epochs=30, batch_size=128,
+                    description="CUDA GPU: paper-scale data and schedules"),
+}
+
+_active: Profile | None = None
+
+
+def default_profile_name() -> str:
+    """``full`` with a CUDA GPU, else ``standard``; ``CNNCOURSE_PROFILE`` overrides both."""
+    name = os.environ.get(PROFILE_ENV, "").strip().lower()
+    if name:
+        return name
+    return "full" if torch.cuda.is_available() else "standard"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The active profile, or the one called ``name``."""
+    if name is None:
+        return _active if _active is not None else get_profile(default_profile_name())
+    try:
+        return PROFILES[name.strip().lower()]
+    except KeyError:
+        raise ValueError(
+            f"Unknown profile {name!r}. Choose one of {sorted(PROFILES)} "
+            f"(for example set_profile('smoke') or the environment variable {PROFILE_ENV}=smoke)."
+        ) from None
+
+
+def set_profile(name: str | None) -> Profile:
+    """Choose the profile for this session in one line; ``None`` goes back to the default."""
+    global _active
+    _active = None if name is None else get_profile(name)
+    return get_profile()
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Fix the seeds of Python, NumPy and PyTorch (CPU and GPU) in one call."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """The best device present: CUDA, then Apple MPS, then the CPU."""
+    if prefer is not None:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def data_dir() -> Path | None:
+    """The folder named by ``CNNCOURSE_DATA`` (a read-only source of datasets), if set."""
+    value = os.environ.get(DATA_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """The user cache: downloads, converted tensor files and checkpoints (``CNNCOURSE_CACHE`` overrides)."""
+    value = os.environ.get(CACHE_ENV, "").strip()
+    if value:
+        return Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "cnncourse"

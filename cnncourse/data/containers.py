@@ -1,0 +1,109 @@
+"""In-memory datasets: uint8 image tensors, converted to float only batch by batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """A classification split: ``images`` (N, C, H, W) uint8, ``labels`` (N,) int64."""
+
+    images: Tensor
+    labels: Tensor
+    classes: tuple[str, ...]
+    split: str
+    name: str
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __repr__(self) -> str:
+        n, c, h, w = self.images.shape
+        return f"ImageData({self.name!r}, split={self.split!r}, {n} images of {c}x{h}x{w}, {len(self.classes)} classes)"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def counts(self) -> dict[str, int]:
+        """Images per class."""
+        counts = torch.bincount(self.labels, minlength=self.num_classes).tolist()
+        return dict(zip(self.classes, counts))
+
+    def take(self, index: Tensor) -> "ImageData":
+        """The images at ``index`` (a tensor of positions or a boolean mask)."""
+        return replace(self, images=self.images[index], labels=self.labels[index])
+
+    def subset(self, per_class: int | None, *, seed: int = 0) -> "ImageData":
+        """A class-balanced random subset with at most ``per_class`` images of each class (None keeps all)."""
+        if per_class is None:
+            return self
+        if per_class < 1:
+            raise ValueError(f"per_class must be a positive number of images, not {per_class}.")
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(self), generator=generator)
+        keep = [order[self.labels[order] == c][:per_class] for c in range(self.num_classes)]
+        return self.take(torch.cat(keep).sort().values)
+
+    def select_classes(self, names: list[str] | tuple[str, ...]) -> "ImageData":
+        """Only the images of the classes ``names``, relabelled 0..len(names)-1 in that order."""
+        unknown = [n for n in names if n not in self.classes]
+        if unknown:
+            raise ValueError(f"Unknown class name(s) {unknown}; this dataset has {list(self.classes)}.")
+        old_ids = torch.tensor([self.classes.index(n) for n in names])
+        keep = torch.isin(self.labels, old_ids)
+        new_label = torch.full((self.num_classes,), -1, dtype=torch.long)
+        new_label[old_ids] = torch.arange(len(names))
+        return replace(self, images=self.images[keep], labels=new_label[self.labels[keep]], classes=tuple(names))
+
+    def split_off(self, fraction: float, *, seed: int = 0) -> tuple["ImageData", "ImageData"]:
+        """Split into (rest, held_out) with ``fraction`` of the images held out, at random."""
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(self), generator=generator)
+        n_held = int(round(fraction * len(self)))
+        held, rest = order[:n_held].sort().values, order[n_held:].sort().values
+        return (replace(self.take(rest), split=f"{self.split}-rest"),
+                replace(self.take(held), split=f"{self.split}-heldout"))
+
+    def grayscale(self) -> "ImageData":
+        """The same images in one channel (ITU-R 601 luma), still uint8."""
+        if self.images.shape[1] == 1:
+            return self
+        weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        gray = (self.images.float() * weights).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
+        return replace(self, images=gray, name=f"{self.name}-gray")
+
+
+@dataclass(frozen=True)
+class SegmentationData:
+    """A segmentation split: ``images`` (N, 1, H, W) uint8, ``masks`` (N, H, W) uint8 or None (unlabelled)."""
+
+    images: Tensor
+    masks: Tensor | None
+    classes: tuple[str, ...]
+    split: str
+    name: str
+    ids: tuple[int, ...]  # the slice number of each image in the original stack
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __repr__(self) -> str:
+        n, c, h, w = self.images.shape
+        labelled = "with masks" if self.masks is not None else "without masks"
+        return f"SegmentationData({self.name!r}, split={self.split!r}, {n} images of {c}x{h}x{w}, {labelled})"
+
+    def take(self, positions: list[int]) -> "SegmentationData":
+        """The slices at ``positions`` (positions in this split, not slice ids)."""
+        index = torch.tensor(positions, dtype=torch.long)
+        masks = None if self.masks is None else self.masks[index]
+        return replace(self, images=self.images[index], masks=masks, ids=tuple(self.ids[p] for p in positions))
+
+
+def to_float(images: Tensor) -> Tensor:
+    """uint8 images in 0..255 to float32 in 0..1."""
+    return images.float().div_(255.0)

@@ -1,0 +1,214 @@
+"""One call per dataset: ``load_cifar10('train')`` returns uint8 tensors, labels and class names.
+
+Sources are tried in order: the folder ``CNNCOURSE_DATA``, the user cache, then a download
+(torchvision for CIFAR-10 and the MNISTs, pooch with SHA-256 checks for ISBI 2012). The first
+load converts the files to one tensor file in the cache, so later loads take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+import torchvision
+from torchvision.io import ImageReadMode, decode_image
+
+from ..errors import DataIntegrityError
+from .cache import cached_tensors, fingerprint, sha256_of
+from .containers import ImageData, SegmentationData
+from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, read_isbi_manifest
+from .sources import candidate_folders, download_root, not_found
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+MNIST_CLASSES = tuple(str(digit) for digit in range(10))
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+
+
+def _check_split(split: str, allowed: tuple[str, ...] = ("train", "test")) -> str:
+    if split not in allowed:
+        raise ValueError(f"split must be one of {allowed}, not {split!r}.")
+    return split
+
+
+def decode_file(path: Path, mode: ImageReadMode = ImageReadMode.UNCHANGED, expected_sha256: str | None = None) -> torch.Tensor:
+    """Decode one image file to a (C, H, W) uint8 tensor, checking its SHA-256 when given."""
+    raw = Path(path).read_bytes()
+    if expected_sha256 is not None:
+        import hashlib
+        if hashlib.sha256(raw).hexdigest() != expected_sha256:
+            raise DataIntegrityError(
+                f"{path} fails its SHA-256 check: the file is damaged or not the original. "
+                "Delete it and restore it from the original source (or let the course download it again).")
+    try:
+        return decode_image(torch.frombuffer(bytearray(raw), dtype=torch.uint8), mode=mode)
+    except RuntimeError as error:
+        raise DataIntegrityError(f"{path} is not a readable image ({error}). Delete it or replace it with "
+                                 "a valid image file.") from None
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    """``MANIFEST.sha256`` of a folder as {relative path: sha256}, or {} if there is none."""
+    manifest = folder / "MANIFEST.sha256"
+    if not manifest.exists():
+        return {}
+    pairs = (line.split(maxsplit=1) for line in manifest.read_text().splitlines() if line.strip())
+    return {path.strip(): digest for digest, path in pairs}
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _read_image_folder(root: Path, classes: tuple[str, ...] | None, size: int | None,
+                       manifest: dict[str, str], manifest_root: Path) -> dict:
+    """Decode ``root/<class>/*`` into one uint8 tensor (all images must share one size unless ``size`` is set)."""
+    class_dirs = sorted(d for d in root.iterdir() if d.is_dir())
+    names = classes if classes is not None else tuple(d.name for d in class_dirs)
+    images, labels = [], []
+    for label, name in enumerate(names):
+        folder = root / name
+        if not folder.is_dir():
+            raise DataIntegrityError(f"Class folder {folder} is missing; expected one folder per class: {list(names)}.")
+        for path in _image_files(folder):
+            digest = manifest.get(path.relative_to(manifest_root).as_posix())
+            image = decode_file(path, ImageReadMode.RGB, digest)
+            if size is not None:
+                image = torchvision.transforms.v2.functional.resize(image, [size, size], antialias=True)
+            images.append(image)
+            labels.append(label)
+    if not images:
+        raise DataIntegrityError(f"No image files ({', '.join(IMAGE_SUFFIXES)}) were found under {root}/<class>/.")
+    shapes = {tuple(image.shape) for image in images}
+    if len(shapes) > 1:
+        raise DataIntegrityError(f"The images under {root} have different sizes {sorted(shapes)[:3]}...; "
+                                 "pass size=... to resize them all to one square size.")
+    return {"images": torch.stack(images), "labels": torch.tensor(labels), "classes": list(names)}
+
+
+def _folder_key(root: Path) -> str:
+    """A cache key that changes when the files of an image folder change."""
+    entries = [(p.relative_to(root).as_posix(), p.stat().st_size, int(p.stat().st_mtime))
+               for p in sorted(root.rglob("*")) if p.is_file()]
+    return fingerprint(root.resolve(), len(entries), fingerprint(*entries))
+
+
+def load_image_folder(path: str | os.PathLike, *, split: str = "train", name: str | None = None,
+                      size: int | None = None) -> ImageData:
+    """Your own photos as a classification dataset: ``path/<class name>/<image files>`` (resized to ``size``)."""
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder. Expected a folder with one sub-folder of images per class.")
+    label = name or root.name
+    tensors = cached_tensors(f"folder-{label}-{split}", fingerprint(_folder_key(root), size),
+                             lambda: _read_image_folder(root, None, size, {}, root))
+    return ImageData(tensors["images"], tensors["labels"], tuple(tensors["classes"]), split, label)
+
+
+# --- CIFAR-10 -------------------------------------------------------------------------------------
+
+def _cifar_from_folder(folder: Path, split: str) -> dict:
+    if folder.name == "cifar10":  # ImageFolder of PNGs, hashes in MANIFEST.sha256
+        return _read_image_folder(folder / split, CIFAR10_CLASSES, None, _read_manifest(folder), folder)
+    dataset = torchvision.datasets.CIFAR10(folder.parent, train=split == "train", download=False)
+    images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()  # (N, 32, 32, 3) -> (N, 3, 32, 32)
+    return {"images": images, "labels": torch.tensor(dataset.targets), "classes": list(CIFAR10_CLASSES)}
+
+
+def _cifar_present(folder: Path, split: str) -> bool:
+    if folder.name == "cifar10":
+        return (folder / split).is_dir()
+    return (folder / ("data_batch_1" if split == "train" else "test_batch")).exists()
+
+
+def load_cifar10(split: str = "train", *, download: bool = True) -> ImageData:
+    """CIFAR-10 ``split`` ('train' or 'test') as uint8 images (N, 3, 32, 32) with labels and class names."""
+    _check_split(split)
+    folder = next((f for f in candidate_folders("cifar10") if _cifar_present(f, split)), None)
+    if folder is None:
+        folder = _download_torchvision("cifar10", torchvision.datasets.CIFAR10, split, download) / "cifar-10-batches-py"
+    tensors = cached_tensors(f"cifar10-{split}", _folder_key(folder / split if folder.name == "cifar10" else folder),
+                             lambda: _cifar_from_folder(folder, split))
+    return ImageData(tensors["images"], tensors["labels"], CIFAR10_CLASSES, split, "cifar10")
+
+
+def _download_torchvision(key: str, dataset_class: type, split: str, download: bool) -> Path:
+    """Download with torchvision into the cache; a clear error when that is impossible."""
+    if not download:
+        raise not_found(key, split, "downloading was switched off (download=False).")
+    root = download_root()
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        dataset_class(root, train=split == "train", download=True)
+    except (OSError, RuntimeError) as error:  # URLError is an OSError
+        raise not_found(key, split, f"{type(error).__name__}: {error}") from None
+    return root
+
+
+# --- MNIST and Fashion-MNIST -----------------------------------------------------------------------
+
+def _load_mnist_family(key: str, dataset_class: type, classes: tuple[str, ...], split: str, download: bool) -> ImageData:
+    _check_split(split)
+    prefix = "train" if split == "train" else "t10k"
+    raw = next((f for f in candidate_folders(key) if (f / f"{prefix}-images-idx3-ubyte").exists()), None)
+    if raw is None:
+        raw = _download_torchvision(key, dataset_class, split, download) / dataset_class.__name__ / "raw"
+
+    def convert() -> dict:
+        dataset = dataset_class(raw.parent.parent, train=split == "train", download=False)
+        return {"images": dataset.data.unsqueeze(1).contiguous(), "labels": dataset.targets.long()}  # (N, 1, 28, 28)
+
+    key_files = [raw / f"{prefix}-{kind}-idx{dims}-ubyte" for kind, dims in (("images", 3), ("labels", 1))]
+    cache_key = fingerprint(*[(p.resolve(), p.stat().st_size, int(p.stat().st_mtime)) for p in key_files])
+    tensors = cached_tensors(f"{key}-{split}", cache_key, convert)
+    return ImageData(tensors["images"], tensors["labels"], classes, split, key)
+
+
+def load_mnist(split: str = "train", *, download: bool = True) -> ImageData:
+    """MNIST digits ``split`` ('train' or 'test') as uint8 images (N, 1, 28, 28) with labels."""
+    return _load_mnist_family("mnist", torchvision.datasets.MNIST, MNIST_CLASSES, split, download)
+
+
+def load_fashion_mnist(split: str = "train", *, download: bool = True) -> ImageData:
+    """Fashion-MNIST ``split`` ('train' or 'test') as uint8 images (N, 1, 28, 28) with labels."""
+    return _load_mnist_family("fashion_mnist", torchvision.datasets.FashionMNIST, FASHION_MNIST_CLASSES, split, download)
+
+
+# --- ISBI 2012 -------------------------------------------------------------------------------------
+
+def _read_isbi(folder: Path, split: str) -> dict:
+    manifest = read_isbi_manifest()
+    ids = list(range(30))
+    image_paths = [f"train/image/{i}.png" if split == "train" else f"test/{i}.png" for i in ids]
+    images = [decode_file(folder / p, ImageReadMode.GRAY, manifest[p]) for p in image_paths]
+    tensors = {"images": torch.stack(images), "ids": ids}  # (30, 1, 512, 512)
+    if split == "train":
+        labels = [decode_file(folder / f"train/label/{i}.png", ImageReadMode.GRAY, manifest[f"train/label/{i}.png"])
+                  for i in ids]
+        tensors["masks"] = (torch.stack(labels)[:, 0] > 127).to(torch.uint8)  # (30, 512, 512), 1 = cell interior
+    return tensors
+
+
+def load_isbi2012(split: str = "train", *, download: bool = True, base_url: str | None = None) -> SegmentationData:
+    """ISBI 2012 EM slices: 'train' (30 images with masks, 1 = cell interior, 0 = membrane) or 'test' (no masks)."""
+    _check_split(split)
+    folder = next((f for f in candidate_folders("isbi2012") if isbi_files_present(f)), None)
+    if folder is None:
+        if not download:
+            raise not_found("isbi2012", split, "downloading was switched off (download=False).")
+        folder = fetch_isbi2012(download_root() / "isbi2012", base_url=base_url, split=split)
+    tensors = cached_tensors(f"isbi2012-{split}", fingerprint(folder.resolve(), *sorted(read_isbi_manifest().values())),
+                             lambda: _read_isbi(folder, split))
+    return SegmentationData(tensors["images"], tensors.get("masks"), ISBI_CLASSES, split, "isbi2012",
+                            tuple(tensors["ids"]))
+
+
+LOADERS = {"cifar10": load_cifar10, "mnist": load_mnist, "fashion_mnist": load_fashion_mnist,
+           "isbi2012": load_isbi2012}
+
+
+def verify_file(path: Path, expected_sha256: str) -> bool:
+    """True if the file at ``path`` has the SHA-256 ``expected_sha256``."""
+    return sha256_of(path) == expected_sha256

@@ -1,0 +1,80 @@
+"""Batch transforms on tensors (on whatever device the batch is): scaling, normalization, augmentation.
+
+These run on a whole batch at once, so there is no per-image PIL work in the training loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # the well-known statistics of the 50,000 training images
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+def random_crop(images: Tensor, padding: int, generator: torch.Generator | None = None) -> Tensor:
+    """Pad each image by ``padding`` zeros and cut a random window of the original size. (N, C, H, W) in and out."""
+    n, _, h, w = images.shape
+    padded = torch.nn.functional.pad(images, (padding,) * 4)  # (N, C, H+2p, W+2p)
+    top = torch.randint(0, 2 * padding + 1, (n,), device=images.device, generator=generator)
+    left = torch.randint(0, 2 * padding + 1, (n,), device=images.device, generator=generator)
+    rows = (top[:, None] + torch.arange(h, device=images.device))[:, None, :, None]  # (N, 1, H, 1)
+    cols = (left[:, None] + torch.arange(w, device=images.device))[:, None, None, :]  # (N, 1, 1, W)
+    batch = torch.arange(n, device=images.device)[:, None, None, None]
+    channel = torch.arange(images.shape[1], device=images.device)[None, :, None, None]
+    return padded[batch, channel, rows, cols]
+
+
+def random_hflip(images: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """Mirror a random half of the images left-right."""
+    flip = torch.rand(images.shape[0], device=images.device, generator=generator) < 0.5
+    return torch.where(flip[:, None, None, None], images.flip(-1), images)
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """Turn a uint8 batch into network input: divide by ``scale``, standardize per channel, augment.
+
+    ``Preprocess(scale=1)`` keeps raw 0..255 values; ``Preprocess()`` gives 0..1;
+    ``Preprocess(mean=CIFAR10_MEAN, std=CIFAR10_STD)`` gives per-channel standardized input.
+    """
+
+    scale: float = 255.0
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    crop_padding: int = 0  # random crop after zero padding (0 = off)
+    hflip: bool = False
+
+    def __call__(self, images: Tensor, labels: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
+        x = images.float() / self.scale
+        if train and self.crop_padding:
+            x = random_crop(x, self.crop_padding)
+        if train and self.hflip:
+            x = random_hflip(x)
+        if self.mean is not None:
+            x = normalize(x, self.mean, self.std)
+        return x, labels
+
+    def augmented(self) -> "Preprocess":
+        """The same preprocessing with the standard CIFAR augmentation (4-pixel crop, flips)."""
+        return Preprocess(self.scale, self.mean, self.std, crop_padding=4, hflip=True)
+
+
+def normalize(x: Tensor, mean: tuple[float, ...], std: tuple[float, ...] | None) -> Tensor:
+    """(x - mean) / std per channel of an (N, C, H, W) batch."""
+    if std is None:
+        raise ValueError("normalize needs std as well as mean.")
+    shape = (1, -1, 1, 1)
+    mean_t = torch.as_tensor(mean, dtype=x.dtype, device=x.device).view(shape)
+    std_t = torch.as_tensor(std, dtype=x.dtype, device=x.device).view(shape)
+    if mean_t.numel() != x.shape[1]:
+        raise ValueError(f"mean has {mean_t.numel()} values but the images have {x.shape[1]} channels.")
+    return (x - mean_t) / std_t
+
+
+def denormalize(x: Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> Tensor:
+    """Undo ``normalize``: x * std + mean per channel."""
+    shape = (1, -1, 1, 1) if x.ndim == 4 else (-1, 1, 1)
+    return x * torch.as_tensor(std, device=x.device).view(shape) + torch.as_tensor(mean, device=x.device).view(shape)

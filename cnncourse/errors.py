@@ -1,0 +1,17 @@
+"""The course's own errors: each says what was wrong and how to fix it."""
+
+
+class CourseError(Exception):
+    """Base class of every error the course raises on purpose."""
+
+
+class DataNotFoundError(CourseError, FileNotFoundError):
+    """A dataset is in none of the places looked and could not be downloaded."""
+
+
+class DataIntegrityError(CourseError, ValueError):
+    """A data file fails its SHA-256 check or cannot be decoded."""
+
+
+class InputShapeError(CourseError, ValueError):
+    """A model, metric or plot received a tensor of the wrong shape or type."""

@@ -1,0 +1,3 @@
+"""Checks for the notebooks' exercises: each says what is right or wrong in an answer."""
+
+from .feedback import Feedback

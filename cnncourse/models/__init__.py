@@ -1,0 +1,19 @@
+"""Model families, one module each; variants are data (depth, block type), not copies."""
+
+from .resnet import BLOCK_TYPES, CifarResNet, plain20, plain32, plain44, plain56, plain110
+from .resnet import resnet20, resnet32, resnet44, resnet56, resnet110
+from .simple_cnn import SmallCNN, small_cnn
+
+REGISTRY = {
+    builder.__name__: builder
+    for builder in (small_cnn, resnet20, resnet32, resnet44, resnet56, resnet110,
+                    plain20, plain32, plain44, plain56, plain110)
+}
+
+
+def build_model(name: str, **kwargs):
+    """Build a registered model by its name, e.g. ``build_model('resnet20', num_classes=2)``."""
+    try:
+        return REGISTRY[name](**kwargs)
+    except KeyError:
+        raise ValueError(f"Unknown model {name!r}; registered models: {sorted(REGISTRY)}.") from None

@@ -1,0 +1,37 @@
+"""A small CNN for the first lessons: conv blocks then a linear classifier."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from ..validate import expect_image_batch
+
+
+class SmallCNN(nn.Module):
+    """``len(widths)`` blocks of (3x3 conv, BN optional, ReLU, 2x2 max-pool), global average pool, linear."""
+
+    def __init__(self, *, in_channels: int = 3, num_classes: int = 10, widths: tuple[int, ...] = (32, 64, 128),
+                 batch_norm: bool = True) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        layers: list[nn.Module] = []
+        channels = in_channels
+        for width in widths:
+            layers += [nn.Conv2d(channels, width, 3, padding=1, bias=not batch_norm)]
+            layers += [nn.BatchNorm2d(width)] if batch_norm else []
+            layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            channels = width
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+
+    def forward_features(self, x: Tensor) -> Tensor:
+        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
+        return self.features(x)  # (N, widths[-1], H / 2^len(widths), W / 2^len(widths))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.forward_features(x))  # (N, num_classes)
+
+
+def small_cnn(*, in_channels: int = 3, num_classes: int = 10, **kwargs) -> SmallCNN:
+    """The course's small CNN (32-64-128 channels)."""
+    return SmallCNN(in_channels=in_channels, num_classes=num_classes, **kwargs)

@@ -1,0 +1,185 @@
+"""Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from torch import Tensor
+from torchvision.utils import draw_segmentation_masks, make_grid
+
+from .data.transforms import denormalize
+from .errors import InputShapeError
+from .train import History
+from .validate import describe
+
+CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _grid_axes(count: int, columns: int, axes: Sequence[Axes] | None, size: float = 2.0) -> list[Axes]:
+    if axes is not None:
+        return list(axes)
+    rows = -(-count // columns)
+    _, grid = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False, layout="constrained")
+    return list(grid.flat)
+
+
+def as_display_image(image: Tensor, mean: Sequence[float] | None = None, std: Sequence[float] | None = None) -> Tensor:
+    """One image (C, H, W) as float (H, W, C) or (H, W) in 0..1 for imshow: uint8 scaled, normalized undone."""
+    if not isinstance(image, Tensor) or image.ndim not in (2, 3):
+        raise InputShapeError(f"An image must be (C, H, W) or (H, W); got {describe(image)}.")
+    x = image.detach().cpu()
+    x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+    if mean is not None and std is not None:
+        x = denormalize(x, tuple(mean), tuple(std))
+    x = x.clamp(0, 1)
+    if x.ndim == 3:
+        x = x[0] if x.shape[0] == 1 else x.permute(1, 2, 0)
+    return x
+
+
+def show_image(image: Tensor, *, title: str = "", ax: Axes | None = None, mean=None, std=None, cmap: str = "gray") -> Axes:
+    """One image, without axis ticks."""
+    ax = _axes(ax, (3, 3))
+    x = as_display_image(image, mean, std)
+    ax.imshow(x, cmap=cmap if x.ndim == 2 else None, vmin=0, vmax=1)
+    ax.set_title(title, fontsize=9)
+    ax.set_axis_off()
+    return ax
+
+
+def image_grid(images: Tensor, *, labels: Tensor | None = None, classes: Sequence[str] | None = None,
+               mean=None, std=None, columns: int = 8, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """A grid of images (N, C, H, W) with their class names as titles; normalized images are de-normalized."""
+    if not isinstance(images, Tensor) or images.ndim != 4:
+        raise InputShapeError(f"image_grid expects images (N, C, H, W); got {describe(images)}.")
+    grid = _grid_axes(len(images), min(columns, len(images)), axes, size=1.5)
+    for index, ax in enumerate(grid):
+        if index >= len(images):
+            ax.set_axis_off()
+            continue
+        title = ""
+        if labels is not None:
+            label = int(labels[index])
+            title = classes[label] if classes is not None else str(label)
+        show_image(images[index], title=title, ax=ax, mean=mean, std=std)
+    return grid
+
+
+def image_mosaic(images: Tensor, *, columns: int = 8, ax: Axes | None = None, title: str = "") -> Axes:
+    """Many images as one picture (torchvision's make_grid), for large batches."""
+    x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    mosaic = make_grid(x.detach().cpu(), nrow=columns, normalize=True, value_range=(0, 1), pad_value=1)
+    return show_image(mosaic, title=title, ax=ax)
+
+
+def channel_histograms(images: Tensor, *, bins: int = 64, ax: Axes | None = None, title: str = "",
+                       channel_names: Sequence[str] = ("R", "G", "B")) -> Axes:
+    """Histogram of pixel values for each channel of a batch (N, C, H, W), overlaid."""
+    if not isinstance(images, Tensor) or images.ndim != 4:
+        raise InputShapeError(f"channel_histograms expects images (N, C, H, W); got {describe(images)}.")
+    ax = _axes(ax)
+    x = images.detach().cpu().float()
+    low, high = x.min().item(), x.max().item()
+    for channel in range(x.shape[1]):
+        values = x[:, channel].flatten()
+        counts = torch.histc(values, bins=bins, min=low, max=high)
+        edges = torch.linspace(low, high, bins + 1)
+        colour = CHANNEL_COLOURS[channel] if x.shape[1] == 3 else "gray"
+        name = channel_names[channel] if channel < len(channel_names) else f"channel {channel}"
+        ax.stairs(counts / counts.sum(), edges, color=colour, label=name, alpha=0.8)
+    ax.set_xlabel("pixel value")
+    ax.set_ylabel("fraction of pixels")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def training_curves(histories: Mapping[str, History] | History, *, metric: str = "train_loss",
+                    per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
+                    logy: bool = False) -> Axes:
+    """One curve per run on the same axes: the loss per step, or any metric per epoch."""
+    ax = _axes(ax)
+    runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
+    for name, history in runs.items():
+        if per == "step":
+            values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
+            ax.plot(range(1, len(values) + 1), values, label=name)
+            ax.set_xlabel("training step")
+        else:
+            values = history.epochs[metric]
+            ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
+            ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
+    if logy:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def feature_maps(maps: Tensor, *, columns: int = 8, titles: Sequence[str] | None = None,
+                 axes: Sequence[Axes] | None = None, cmap: str = "viridis") -> list[Axes]:
+    """Each channel of one feature-map stack (C, H, W) as its own image, each scaled to its own range."""
+    if not isinstance(maps, Tensor) or maps.ndim != 3:
+        raise InputShapeError(f"feature_maps expects one stack (C, H, W); take maps[0] of a batch. Got {describe(maps)}.")
+    grid = _grid_axes(len(maps), min(columns, len(maps)), axes, size=1.6)
+    for index, ax in enumerate(grid):
+        ax.set_axis_off()
+        if index < len(maps):
+            ax.imshow(maps[index].detach().cpu().float(), cmap=cmap)
+            ax.set_title(titles[index] if titles else f"{index}", fontsize=8)
+    return grid
+
+
+def filters(weight: Tensor, *, columns: int = 8, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """First-layer kernels (C_out, C_in, k, k): RGB patches when C_in = 3, else gray; each scaled to 0..1."""
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise InputShapeError(f"filters expects a conv weight (C_out, C_in, k, k); got {describe(weight)}.")
+    w = weight.detach().cpu().float()
+    low = w.amin(dim=(1, 2, 3), keepdim=True)
+    high = w.amax(dim=(1, 2, 3), keepdim=True)
+    scaled = (w - low) / (high - low).clamp_min(1e-8)
+    grid = _grid_axes(len(w), min(columns, len(w)), axes, size=1.0)
+    for index, ax in enumerate(grid):
+        ax.set_axis_off()
+        if index < len(w):
+            image = scaled[index] if w.shape[1] == 3 else scaled[index, :1]
+            show_image(image, ax=ax, title=str(index))
+    return grid
+
+
+def segmentation_overlay(image: Tensor, mask: Tensor, *, ax: Axes | None = None, title: str = "",
+                         colour: str = "red", alpha: float = 0.4) -> Axes:
+    """An image (1 or 3, H, W) with a boolean mask (H, W) drawn over it in ``colour``."""
+    if mask.shape[-2:] != image.shape[-2:]:
+        raise InputShapeError(f"Mask {tuple(mask.shape)} and image {tuple(image.shape)} must have the same height and width.")
+    rgb = image.detach().cpu()
+    rgb = rgb if rgb.dtype == torch.uint8 else (rgb.float().clamp(0, 1) * 255).to(torch.uint8)
+    rgb = rgb.expand(3, -1, -1) if rgb.shape[0] == 1 else rgb
+    drawn = draw_segmentation_masks(rgb, mask.detach().cpu().bool(), alpha=alpha, colors=colour)
+    return show_image(drawn, title=title, ax=ax)
+
+
+def before_after(panels: Mapping[str, Tensor], *, axes: Sequence[Axes] | None = None, cmap: str = "gray") -> list[Axes]:
+    """Images side by side with their titles (e.g. clean / noisy / denoised with PSNR in the title)."""
+    grid = _grid_axes(len(panels), len(panels), axes, size=2.4)
+    for ax, (title, image) in zip(grid, panels.items()):
+        show_image(image, title=title, ax=ax, cmap=cmap)
+    return grid
+
+
+def figure_of(axes: Axes | Sequence[Axes]) -> Figure:
+    """The figure that holds ``axes``."""
+    first = axes if isinstance(axes, Axes) else list(axes)[0]
+    return first.figure

@@ -1,0 +1,309 @@
+"""One training loop for classification, segmentation and autoencoders.
+
+Batches come straight from in-memory uint8 tensors (moved to the GPU once on CUDA); a ``prepare``
+function turns each batch into (input, target) on the device: scaling, normalization, augmentation,
+noise. bf16 autocast and channels_last are used where the hardware gains from them. A checkpoint
+cache keyed by model, profile, seed, data and settings makes re-running a notebook reload, not retrain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterator, Mapping
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .config import cache_dir, get_profile, pick_device
+from .data.cache import fingerprint, load_tensors, save_atomic
+from .data.containers import ImageData, SegmentationData
+from .data.transforms import Preprocess
+from .metrics import accuracy
+
+Prepare = Callable[[Tensor, Tensor, bool], tuple[Tensor, Tensor]]
+Metric = Callable[[Tensor, Tensor], float]
+
+
+@dataclass
+class History:
+    """What happened during training: the loss of every step and the metrics of every epoch."""
+
+    label: str = ""
+    step_loss: list[float] = field(default_factory=list)
+    epochs: dict[str, list[float]] = field(default_factory=dict)  # e.g. {"train_loss": [...], "val_accuracy": [...]}
+    seconds: float = 0.0
+    images_seen: int = 0
+    from_cache: bool = False
+
+    def log_epoch(self, values: Mapping[str, float]) -> None:
+        for name, value in values.items():
+            self.epochs.setdefault(name, []).append(float(value))
+
+    def last(self, name: str) -> float:
+        """The last recorded value of epoch metric ``name`` (``"train_loss"``, ``"val_accuracy"``, ...)."""
+        if name not in self.epochs:
+            raise KeyError(f"No metric {name!r} was recorded; recorded: {sorted(self.epochs)}.")
+        return self.epochs[name][-1]
+
+    def smoothed_loss(self, window: int = 10) -> list[float]:
+        """The step losses averaged over a sliding window (for plots and fair end-of-training comparisons)."""
+        losses = torch.tensor(self.step_loss)
+        if len(losses) < window:
+            return losses.tolist()
+        return losses.unfold(0, window, 1).mean(1).tolist()
+
+    def final_train_loss(self, last_steps: int = 10) -> float:
+        """The mean training loss of the last ``last_steps`` steps."""
+        return float(torch.tensor(self.step_loss[-last_steps:]).mean())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "History":
+        return cls(**values)
+
+
+def default_prepare(images: Tensor, targets: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
+    """uint8 images to float 0..1; targets unchanged."""
+    return Preprocess()(images, targets, train)
+
+
+def as_tensors(data: ImageData | SegmentationData | tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    """(inputs, targets) of a dataset object or a pair of tensors."""
+    if isinstance(data, ImageData):
+        return data.images, data.labels
+    if isinstance(data, SegmentationData):
+        if data.masks is None:
+            raise ValueError(f"{data!r} has no masks, so it cannot be used for training or evaluation.")
+        return data.images, data.masks
+    if isinstance(data, tuple) and len(data) == 2:
+        return data
+    raise TypeError(f"Expected ImageData, SegmentationData or an (inputs, targets) pair; got {type(data).__name__}.")
+
+
+def batches(inputs: Tensor, targets: Tensor, batch_size: int, *, shuffle: bool,
+            generator: torch.Generator | None = None) -> Iterator[tuple[Tensor, Tensor]]:
+    """Yield (inputs, targets) batches from in-memory tensors, shuffled on their own device."""
+    n = len(inputs)
+    order = torch.randperm(n, generator=generator).to(inputs.device) if shuffle else None
+    for start in range(0, n, batch_size):
+        if order is None:
+            yield inputs[start:start + batch_size], targets[start:start + batch_size]
+        else:
+            index = order[start:start + batch_size]
+            yield inputs[index], targets[index]
+
+
+def use_bf16(device: torch.device) -> bool:
+    """bf16 autocast pays on CUDA and on CPUs with bf16 instructions (AMX, AVX512-BF16); elsewhere it is slower."""
+    if os.environ.get("CNNCOURSE_PRECISION", "").lower() == "fp32":
+        return False
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """The autocast context for ``precision`` ('auto', 'bf16' or 'fp32') on ``device``."""
+    if precision == "bf16" or (precision == "auto" and use_bf16(device)):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@torch.no_grad()
+def predict(model: nn.Module, inputs: Tensor, *, prepare: Prepare = default_prepare, batch_size: int = 256,
+            device: torch.device | None = None, precision: str = "fp32") -> Tensor:
+    """Model outputs for every input (in eval mode), returned on the CPU as float32."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    outputs = []
+    for start in range(0, len(inputs), batch_size):
+        chunk = inputs[start:start + batch_size].to(device)
+        x, _ = prepare(chunk, torch.zeros(len(chunk), device=device), False)
+        with autocast_for(device, precision):
+            outputs.append(model(x).float().cpu())
+    return torch.cat(outputs)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, *, loss_fn: Callable | None = None, prepare: Prepare = default_prepare,
+             metrics: Mapping[str, Metric] | None = None, batch_size: int = 256, device: torch.device | None = None,
+             precision: str = "fp32") -> dict[str, float]:
+    """Mean loss and metrics of ``model`` on ``data`` (weighted by batch size)."""
+    inputs, targets = as_tensors(data)
+    device = device or next(model.parameters()).device
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    metrics = {"accuracy": accuracy} if metrics is None else metrics
+    model.eval()
+    totals = {"loss": 0.0, **{name: 0.0 for name in metrics}}
+    for x_raw, y_raw in batches(inputs, targets, batch_size, shuffle=False):
+        x, y = prepare(x_raw.to(device), y_raw.to(device), False)
+        with autocast_for(device, precision):
+            y_hat = model(x).float()
+        totals["loss"] += float(loss_fn(y_hat, y)) * len(x)
+        for name, metric in metrics.items():
+            totals[name] += float(metric(y_hat, y)) * len(x)
+    return {name: total / len(inputs) for name, total in totals.items()}
+
+
+def make_optimizer(model: nn.Module, name: str, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
+    """'sgd' (with momentum) or 'adam' / 'adamw' over the trainable parameters."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name in ("adam", "adamw"):
+        return getattr(torch.optim, "Adam" if name == "adam" else "AdamW")(params, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be 'sgd', 'adam' or 'adamw'; got {name!r}.")
+
+
+def make_schedule(optimizer: torch.optim.Optimizer, schedule: str | tuple[float, ...] | None,
+                  total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+    """None (constant), 'cosine', 'onecycle', or a tuple of fractions of training at which lr is divided by 10."""
+    if schedule is None:
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(total_steps, 1))
+    if schedule == "onecycle":
+        max_lr = [group["lr"] for group in optimizer.param_groups]
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=max(total_steps, 1))
+    if isinstance(schedule, tuple):
+        milestones = [int(fraction * total_steps) for fraction in schedule]
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
+    raise ValueError(f"Unknown schedule {schedule!r}: use None, 'cosine', 'onecycle' or a tuple of fractions.")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything besides model and data that decides the result of training (part of the cache key)."""
+
+    epochs: int | None
+    steps: int | None
+    batch_size: int
+    lr: float
+    optimizer: str
+    momentum: float
+    weight_decay: float
+    schedule: object
+    seed: int
+    precision: str
+    prepare: str
+    loss: str
+
+
+def _describe(function: object) -> str:
+    """A stable text for a callable: dataclass repr (settings included) or qualified name."""
+    if hasattr(function, "__dataclass_fields__"):
+        return repr(function)
+    return getattr(function, "__qualname__", type(function).__qualname__)
+
+
+def _data_fingerprint(inputs: Tensor, targets: Tensor) -> str:
+    step = max(1, len(inputs) // 64)
+    return fingerprint(tuple(inputs.shape), tuple(targets.shape), inputs[::step].sum().item(),
+                       targets.double().sum().item(), inputs[::step].flatten()[:: 97].tolist()[:512])
+
+
+def checkpoint_path(name: str, model: nn.Module, settings: TrainSettings, inputs: Tensor, targets: Tensor) -> os.PathLike:
+    """Where the checkpoint of this model, profile, seed, data and settings lives."""
+    key = fingerprint(type(model).__qualname__, model, get_profile().name, settings, _data_fingerprint(inputs, targets),
+                      torch.__version__.split("+")[0])
+    return cache_dir() / "checkpoints" / f"{name}-{key}.pt"
+
+
+def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None = None, batch_size: int = 128,
+        lr: float = 0.05, optimizer: str = "sgd", momentum: float = 0.9, weight_decay: float = 5e-4,
+        schedule: str | tuple[float, ...] | None = "cosine", loss_fn: Callable | None = None,
+        prepare: Prepare = default_prepare, val=None, metrics: Mapping[str, Metric] | None = None,
+        seed: int = 0, device: torch.device | None = None, precision: str = "auto",
+        cache_name: str | None = None, label: str = "", progress: bool = True,
+        on_step: Callable[[nn.Module, int], None] | None = None) -> History:
+    """Train ``model`` on ``train`` for ``epochs`` (or exactly ``steps``) and return its History.
+
+    With ``cache_name`` the trained weights and history are stored in the checkpoint cache and
+    reloaded on the next call with the same model, profile, seed, data and settings.
+    """
+    if (epochs is None) == (steps is None):
+        raise ValueError("Give exactly one of epochs=... or steps=....")
+    inputs, targets = as_tensors(train)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    metrics = {"accuracy": accuracy} if metrics is None else metrics
+    settings = TrainSettings(epochs, steps, batch_size, lr, optimizer, momentum, weight_decay, schedule, seed,
+                             precision, _describe(prepare), _describe(loss_fn))
+    device = device or pick_device()
+    model.to(device)
+    path = checkpoint_path(cache_name, model, settings, inputs, targets) if cache_name else None
+    if path is not None and os.path.exists(path):
+        return _load_checkpoint(model, path)
+
+    history = _train(model, inputs, targets, settings, loss_fn, prepare, val, metrics, device, label, progress, on_step)
+    if path is not None:
+        state = {k: v.cpu() for k, v in model.state_dict().items()}
+        save_atomic({"state_dict": state, "history": history.to_dict()}, path)
+    return history
+
+
+def _load_checkpoint(model: nn.Module, path: os.PathLike) -> History:
+    saved = load_tensors(path)
+    model.load_state_dict(saved["state_dict"])
+    history = History.from_dict(saved["history"])
+    history.from_cache = True
+    return history
+
+
+def _train(model: nn.Module, inputs: Tensor, targets: Tensor, settings: TrainSettings, loss_fn: Callable,
+           prepare: Prepare, val, metrics: Mapping[str, Metric], device: torch.device, label: str,
+           progress: bool, on_step: Callable | None) -> History:
+    torch.manual_seed(settings.seed)
+    generator = torch.Generator().manual_seed(settings.seed)
+    if device.type == "cuda":  # the whole dataset lives on the GPU: no host-to-device copies per batch
+        inputs, targets = inputs.to(device), targets.to(device)
+    model.to(memory_format=torch.channels_last)  # faster convolutions on both GPU and CPU
+    steps_per_epoch = math.ceil(len(inputs) / settings.batch_size)
+    total_steps = settings.steps or settings.epochs * steps_per_epoch
+    num_epochs = math.ceil(total_steps / steps_per_epoch)
+    optimizer = make_optimizer(model, settings.optimizer, settings.lr, settings.momentum, settings.weight_decay)
+    scheduler = make_schedule(optimizer, settings.schedule, total_steps)
+    history, step, start = History(label=label), 0, time.perf_counter()
+    bar = tqdm(total=total_steps, desc=label or type(model).__name__, disable=not progress, leave=False)
+    for _ in range(num_epochs):
+        model.train()
+        epoch_losses = []
+        for x_raw, y_raw in batches(inputs, targets, settings.batch_size, shuffle=True, generator=generator):
+            x, y = prepare(x_raw.to(device, non_blocking=True), y_raw.to(device, non_blocking=True), True)
+            if x.ndim == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with autocast_for(device, settings.precision):
+                loss = loss_fn(model(x).float(), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            epoch_losses.append(loss.detach())
+            history.images_seen += len(x)
+            step += 1
+            bar.update()
+            if on_step is not None:
+                on_step(model, step)
+            if step == total_steps:
+                break
+        losses = torch.stack(epoch_losses).float().cpu().tolist()  # one sync per epoch, not per step
+        history.step_loss.extend(losses)
+        record = {"train_loss": sum(losses) / len(losses)}
+        if val is not None:
+            scores = evaluate(model, val, loss_fn=loss_fn, prepare=prepare, metrics=metrics, device=device,
+                              precision=settings.precision)
+            record.update({f"val_{name}": value for name, value in scores.items()})
+        history.log_epoch(record)
+        bar.set_postfix({k: round(v, 4) for k, v in record.items()})
+    bar.close()
+    model.eval()
+    history.seconds = time.perf_counter() - start
+    return history
