@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .validate import expect_labels
+from ..validate import expect_labels
 
 
 def accuracy(y_hat: Tensor, y: Tensor) -> float:

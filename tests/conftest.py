@@ -1,0 +1,40 @@
+"""Shared test set-up: a private cache folder per test session, the small profile, real data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("CNNCOURSE_PROFILE", "smoke")
+os.environ.setdefault("MPLBACKEND", "agg")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def data_root() -> Path | None:
+    """The folder of real datasets: CNNCOURSE_DATA, else ../shared/data beside the checkout."""
+    value = os.environ.get("CNNCOURSE_DATA")
+    if value:
+        return Path(value)
+    return SHARED_DATA if SHARED_DATA.is_dir() else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_data(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point the course at the real data and keep converted tensors in a folder of this test run."""
+    root = data_root()
+    if root is not None:
+        os.environ["CNNCOURSE_DATA"] = str(root)
+    if "CNNCOURSE_CACHE" not in os.environ:
+        os.environ["CNNCOURSE_CACHE"] = str(tmp_path_factory.mktemp("cnncourse-cache"))
+
+
+@pytest.fixture
+def needs_data() -> Path:
+    """Skip a test with a clear message when no real data is available."""
+    root = data_root()
+    if root is None:
+        pytest.skip("No real data: set CNNCOURSE_DATA to a folder with the course's datasets.")
+    return root
