@@ -51,7 +51,7 @@ def as_display_image(image: Tensor, mean: Sequence[float] | None = None, std: Se
 def show_image(image: Tensor, *, title: str = "", ax: Axes | None = None, mean=None, std=None, cmap: str = "gray") -> Axes:
     """One image, without axis ticks."""
     ax = _axes(ax, (3, 3))
-    x = as_display_image(image, mean, std)
+    x = as_display_image(image, mean, std).numpy()
     ax.imshow(x, cmap=cmap if x.ndim == 2 else None, vmin=0, vmax=1)
     ax.set_title(title, fontsize=9)
     ax.set_axis_off()
@@ -137,7 +137,7 @@ def feature_maps(maps: Tensor, *, columns: int = 8, titles: Sequence[str] | None
     for index, ax in enumerate(grid):
         ax.set_axis_off()
         if index < len(maps):
-            ax.imshow(maps[index].detach().cpu().float(), cmap=cmap)
+            ax.imshow(maps[index].detach().cpu().float().numpy(), cmap=cmap)
             ax.set_title(titles[index] if titles else f"{index}", fontsize=8)
     return grid
 

@@ -154,9 +154,31 @@ def evaluate(model: nn.Module, data, *, loss_fn: Callable | None = None, prepare
     return {name: total / len(inputs) for name, total in totals.items()}
 
 
-def make_optimizer(model: nn.Module, name: str, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
-    """'sgd' (with momentum) or 'adam' / 'adamw' over the trainable parameters."""
-    params = [p for p in model.parameters() if p.requires_grad]
+def parameter_groups(model: nn.Module, lr: float,
+                     lr_multipliers: Mapping[str, float] | None = None) -> list[dict]:
+    """The trainable parameters in optimizer groups: ``lr`` times the multiplier of the first matching name prefix.
+
+    ``lr_multipliers={"body": 0.1}`` trains parameters named ``body.*`` at lr / 10 and all others at lr.
+    """
+    multipliers = dict(lr_multipliers or {})
+    groups: dict[float, list[nn.Parameter]] = {}
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        factor = next((f for prefix, f in multipliers.items() if name == prefix or name.startswith(prefix + ".")), 1.0)
+        groups.setdefault(float(factor), []).append(parameter)
+    unused = [prefix for prefix in multipliers
+              if not any(n == prefix or n.startswith(prefix + ".") for n, _ in model.named_parameters())]
+    if unused:
+        raise ValueError(f"lr_multipliers names {unused}, but the model has no parameters under that name; "
+                         f"its top-level parts are {[n for n, _ in model.named_children()]}.")
+    return [{"params": params, "lr": lr * factor} for factor, params in groups.items()]
+
+
+def make_optimizer(model: nn.Module, name: str, lr: float, momentum: float, weight_decay: float,
+                   lr_multipliers: Mapping[str, float] | None = None) -> torch.optim.Optimizer:
+    """'sgd' (with momentum) or 'adam' / 'adamw' over the trainable parameters (see ``parameter_groups``)."""
+    params = parameter_groups(model, lr, lr_multipliers)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     if name in ("adam", "adamw"):
@@ -196,6 +218,8 @@ class TrainSettings:
     precision: str
     prepare: str
     loss: str
+    # {name prefix: lr factor}; repr=False keeps the cache keys of runs without it unchanged (see checkpoint_path)
+    lr_multipliers: tuple[tuple[str, float], ...] | None = field(default=None, repr=False)
 
 
 def _describe(function: object) -> str:
@@ -213,8 +237,14 @@ def _data_fingerprint(inputs: Tensor, targets: Tensor) -> str:
 
 def checkpoint_path(name: str, model: nn.Module, settings: TrainSettings, inputs: Tensor, targets: Tensor) -> os.PathLike:
     """Where the checkpoint of this model, profile, seed, data and settings lives."""
-    key = fingerprint(type(model).__qualname__, model, get_profile().name, settings, _data_fingerprint(inputs, targets),
-                      torch.__version__.split("+")[0])
+    parts = [type(model).__qualname__, model, get_profile().name, settings, _data_fingerprint(inputs, targets),
+             torch.__version__.split("+")[0]]
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    if frozen:  # a frozen part trains differently; the repr of the model does not show it
+        parts.append(("frozen", frozen))
+    if settings.lr_multipliers:
+        parts.append(("lr_multipliers", settings.lr_multipliers))
+    key = fingerprint(*parts)
     return cache_dir() / "checkpoints" / f"{name}-{key}.pt"
 
 
@@ -224,19 +254,25 @@ def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None
         prepare: Prepare = default_prepare, val=None, metrics: Mapping[str, Metric] | None = None,
         seed: int = 0, device: torch.device | None = None, precision: str = "auto",
         cache_name: str | None = None, label: str = "", progress: bool = True,
-        on_step: Callable[[nn.Module, int], None] | None = None) -> History:
+        on_step: Callable[[nn.Module, int], None] | None = None,
+        lr_multipliers: Mapping[str, float] | None = None) -> History:
     """Train ``model`` on ``train`` for ``epochs`` (or exactly ``steps``) and return its History.
 
+    Parameters with requires_grad=False stay fixed. ``lr_multipliers`` scales the learning rate of
+    parameters by name prefix, e.g. ``{"body": 0.1}`` fine-tunes a pretrained body at lr / 10.
     With ``cache_name`` the trained weights and history are stored in the checkpoint cache and
-    reloaded on the next call with the same model, profile, seed, data and settings.
+    reloaded on the next call with the same model, profile, seed, data and settings (frozen
+    parameters and lr multipliers included). The weights the model starts from are not part of
+    the key: give runs from different starting weights different cache names.
     """
     if (epochs is None) == (steps is None):
         raise ValueError("Give exactly one of epochs=... or steps=....")
     inputs, targets = as_tensors(train)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     metrics = {"accuracy": accuracy} if metrics is None else metrics
+    multipliers = tuple(sorted((str(k), float(v)) for k, v in lr_multipliers.items())) if lr_multipliers else None
     settings = TrainSettings(epochs, steps, batch_size, lr, optimizer, momentum, weight_decay, schedule, seed,
-                             precision, _describe(prepare), _describe(loss_fn))
+                             precision, _describe(prepare), _describe(loss_fn), multipliers)
     device = device or pick_device()
     model.to(device)
     path = checkpoint_path(cache_name, model, settings, inputs, targets) if cache_name else None
@@ -269,7 +305,8 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, settings: TrainSet
     steps_per_epoch = math.ceil(len(inputs) / settings.batch_size)
     total_steps = settings.steps or settings.epochs * steps_per_epoch
     num_epochs = math.ceil(total_steps / steps_per_epoch)
-    optimizer = make_optimizer(model, settings.optimizer, settings.lr, settings.momentum, settings.weight_decay)
+    optimizer = make_optimizer(model, settings.optimizer, settings.lr, settings.momentum, settings.weight_decay,
+                               dict(settings.lr_multipliers or ()))
     scheduler = make_schedule(optimizer, settings.schedule, total_steps)
     history, step, start = History(label=label), 0, time.perf_counter()
     bar = tqdm(total=total_steps, desc=label or type(model).__name__, disable=not progress, leave=False)

@@ -7,12 +7,15 @@ load converts the files to one tensor file in the cache, so later loads take a f
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 import torchvision
-from torchvision.io import ImageReadMode, decode_image
+from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataIntegrityError
 from .cache import cached_tensors, fingerprint, sha256_of
@@ -33,20 +36,25 @@ def _check_split(split: str, allowed: tuple[str, ...] = ("train", "test")) -> st
     return split
 
 
-def decode_file(path: Path, mode: ImageReadMode = ImageReadMode.UNCHANGED, expected_sha256: str | None = None) -> torch.Tensor:
-    """Decode one image file to a (C, H, W) uint8 tensor, checking its SHA-256 when given."""
+def decode_file(path: Path, mode: str = "RGB", expected_sha256: str | None = None,
+                size: int | None = None) -> torch.Tensor:
+    """Decode one image file to a (C, H, W) uint8 tensor in PIL ``mode`` ('RGB' or 'L'), checking its SHA-256."""
     raw = Path(path).read_bytes()
-    if expected_sha256 is not None:
-        import hashlib
-        if hashlib.sha256(raw).hexdigest() != expected_sha256:
-            raise DataIntegrityError(
-                f"{path} fails its SHA-256 check: the file is damaged or not the original. "
-                "Delete it and restore it from the original source (or let the course download it again).")
+    if expected_sha256 is not None and hashlib.sha256(raw).hexdigest() != expected_sha256:
+        raise DataIntegrityError(
+            f"{path} fails its SHA-256 check: the file is damaged or not the original. "
+            "Delete it and restore it from the original source (or let the course download it again).")
     try:
-        return decode_image(torch.frombuffer(bytearray(raw), dtype=torch.uint8), mode=mode)
-    except RuntimeError as error:
+        with Image.open(io.BytesIO(raw)) as image:
+            image = image.convert(mode)
+            if size is not None:
+                image = image.resize((size, size), Image.Resampling.BILINEAR)
+            pixels = np.array(image)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise DataIntegrityError(f"{path} is not a readable image ({error}). Delete it or replace it with "
                                  "a valid image file.") from None
+    pixels = pixels[:, :, None] if pixels.ndim == 2 else pixels  # (H, W) -> (H, W, 1)
+    return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()  # (H, W, C) -> (C, H, W)
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
@@ -74,10 +82,7 @@ def _read_image_folder(root: Path, classes: tuple[str, ...] | None, size: int | 
             raise DataIntegrityError(f"Class folder {folder} is missing; expected one folder per class: {list(names)}.")
         for path in _image_files(folder):
             digest = manifest.get(path.relative_to(manifest_root).as_posix())
-            image = decode_file(path, ImageReadMode.RGB, digest)
-            if size is not None:
-                image = torchvision.transforms.v2.functional.resize(image, [size, size], antialias=True)
-            images.append(image)
+            images.append(decode_file(path, "RGB", digest, size))
             labels.append(label)
     if not images:
         raise DataIntegrityError(f"No image files ({', '.join(IMAGE_SUFFIXES)}) were found under {root}/<class>/.")
@@ -182,10 +187,10 @@ def _read_isbi(folder: Path, split: str) -> dict:
     manifest = read_isbi_manifest()
     ids = list(range(30))
     image_paths = [f"train/image/{i}.png" if split == "train" else f"test/{i}.png" for i in ids]
-    images = [decode_file(folder / p, ImageReadMode.GRAY, manifest[p]) for p in image_paths]
+    images = [decode_file(folder / p, "L", manifest[p]) for p in image_paths]
     tensors = {"images": torch.stack(images), "ids": ids}  # (30, 1, 512, 512)
     if split == "train":
-        labels = [decode_file(folder / f"train/label/{i}.png", ImageReadMode.GRAY, manifest[f"train/label/{i}.png"])
+        labels = [decode_file(folder / f"train/label/{i}.png", "L", manifest[f"train/label/{i}.png"])
                   for i in ids]
         tensors["masks"] = (torch.stack(labels)[:, 0] > 127).to(torch.uint8)  # (30, 512, 512), 1 = cell interior
     return tensors

@@ -8,6 +8,8 @@ so the parameter counts match the paper's table (ResNet-20: 0.27M ... ResNet-110
 
 from __future__ import annotations
 
+import copy
+
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -22,6 +24,20 @@ def _shortcut(x: Tensor, out_channels: int, stride: int) -> Tensor:
         x = x[:, :, ::stride, ::stride]
     extra = out_channels - x.shape[1]
     return F.pad(x, (0, 0, 0, 0, extra // 2, extra - extra // 2)) if extra else x
+
+
+class Shortcut(nn.Module):
+    """The skip path of a block on its own: identity, or option A where the shape changes."""
+
+    def __init__(self, out_channels: int, stride: int) -> None:
+        super().__init__()
+        self.out_channels, self.stride = out_channels, stride
+
+    def extra_repr(self) -> str:
+        return f"out_channels={self.out_channels}, stride={self.stride}"
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _shortcut(x, self.out_channels, self.stride)
 
 
 class BasicBlock(nn.Module):
@@ -52,13 +68,16 @@ class CifarResNet(nn.Module):
     """6n+2 layers: a 3x3 conv, three stages of n blocks (16, 32, 64 filters), global pool, linear."""
 
     def __init__(self, depth: int = 20, *, block: str = "residual", num_classes: int = 10, in_channels: int = 3,
-                 widths: tuple[int, int, int] = (16, 32, 64), batch_norm: bool = True) -> None:
+                 widths: tuple[int, int, int] = (16, 32, 64), batch_norm: bool = True,
+                 init_scale: float = 1.0) -> None:
         super().__init__()
         if (depth - 2) % 6 or depth < 8:
             raise ValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
         if block not in BLOCK_TYPES:
             raise ValueError(f"block must be one of {BLOCK_TYPES}; got {block!r}.")
-        self.depth, self.block, self.in_channels = depth, block, in_channels
+        if init_scale <= 0:
+            raise ValueError(f"init_scale multiplies the He initialization and must be positive; got {init_scale}.")
+        self.depth, self.block, self.in_channels, self.init_scale = depth, block, in_channels, init_scale
         n = (depth - 2) // 6
         self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=not batch_norm))
         if block != "preact":  # a pre-activation net normalizes inside its first block instead
@@ -75,10 +94,14 @@ class CifarResNet(nn.Module):
         self.head = nn.Sequential(*final, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
         self._init_weights()
 
+    def extra_repr(self) -> str:
+        return f"depth={self.depth}, block={self.block!r}, init_scale={self.init_scale}"
+
     def _init_weights(self) -> None:
         for module in self.modules():
-            if isinstance(module, nn.Conv2d):
+            if isinstance(module, nn.Conv2d):  # He et al. 2015 init, times init_scale (1 = the paper's)
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                module.weight.data.mul_(self.init_scale)
             elif isinstance(module, nn.Linear):
                 nn.init.kaiming_normal_(module.weight)
                 nn.init.zeros_(module.bias)
@@ -89,6 +112,19 @@ class CifarResNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.forward_features(x))  # (N, num_classes)
+
+    def without_block(self, index: int) -> "CifarResNet":
+        """A copy in which block ``index`` (0 .. 3n-1) is replaced by its shortcut (Veit et al. 2016).
+
+        For a residual block this keeps only the skip path; for a plain block, which has no skip path,
+        it is the same identity (or option-A) mapping, so both nets lose exactly the same layers.
+        """
+        if not -len(self.blocks) <= index < len(self.blocks):
+            raise IndexError(f"This {self.depth}-layer net has blocks 0..{len(self.blocks) - 1}; got {index}.")
+        pruned = copy.deepcopy(self)
+        removed = pruned.blocks[index]
+        pruned.blocks[index] = Shortcut(removed.out_channels, removed.stride)
+        return pruned
 
 
 def _builder(depth: int, block: str):

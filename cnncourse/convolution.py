@@ -1,0 +1,131 @@
+"""Multi-channel 2-D convolution by hand: output sizes, parameter counts, loops, unfold and hand-set kernels.
+
+Everything here computes what ``torch.nn.Conv2d`` computes (a cross-correlation: the kernel is not
+flipped), written so that it can be read: first as plain loops, then as one matrix product with ``unfold``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .errors import InputShapeError
+from .validate import describe
+
+KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
+    "identity": ((0, 0, 0), (0, 1, 0), (0, 0, 0)),
+    "box blur": ((1 / 9,) * 3,) * 3,
+    "Gaussian blur": ((1 / 16, 2 / 16, 1 / 16), (2 / 16, 4 / 16, 2 / 16), (1 / 16, 2 / 16, 1 / 16)),
+    "vertical edges (Sobel x)": ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1)),  # brighter to the right -> positive
+    "horizontal edges (Sobel y)": ((-1, -2, -1), (0, 0, 0), (1, 2, 1)),  # brighter below -> positive
+    "outline (Laplacian)": ((0, 1, 0), (1, -4, 1), (0, 1, 0)),
+    "sharpen": ((0, -1, 0), (-1, 5, -1), (0, -1, 0)),
+}
+
+
+def preset_kernel(name: str) -> Tensor:
+    """One of the hand-set 3x3 kernels in ``KERNELS`` as a float tensor (3, 3)."""
+    if name not in KERNELS:
+        raise ValueError(f"Unknown kernel {name!r}; choose one of {list(KERNELS)}.")
+    return torch.tensor(KERNELS[name], dtype=torch.float32)
+
+
+def conv_output_size(size: int, kernel_size: int, *, padding: int = 0, stride: int = 1) -> int:
+    """Height (or width) after a convolution: floor((size + 2*padding - kernel_size) / stride) + 1."""
+    if stride < 1 or padding < 0 or kernel_size < 1:
+        raise ValueError(f"Need kernel_size >= 1, padding >= 0 and stride >= 1; got {kernel_size}, {padding}, {stride}.")
+    span = size + 2 * padding - kernel_size
+    if span < 0:
+        raise ValueError(f"A {kernel_size}x{kernel_size} kernel does not fit in {size} pixels with padding {padding}.")
+    return span // stride + 1
+
+
+def conv_parameter_count(in_channels: int, out_channels: int, kernel_size: int, *, bias: bool = True) -> int:
+    """Learnable numbers in ``nn.Conv2d(in_channels, out_channels, kernel_size)``: C_out * (C_in * k * k + 1)."""
+    return out_channels * (in_channels * kernel_size * kernel_size + int(bias))
+
+
+def _check_conv_inputs(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    if not isinstance(x, Tensor) or x.ndim != 4:
+        raise InputShapeError(f"x must be an image batch (N, C_in, H, W); got {describe(x)}.")
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise InputShapeError(f"weight must be (C_out, C_in, k, k); got {describe(weight)}.")
+    if weight.shape[1] != x.shape[1]:
+        raise InputShapeError(f"weight expects {weight.shape[1]} input channel(s) but x has {x.shape[1]}: "
+                              f"x is {describe(x)}, weight is {describe(weight)}.")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise InputShapeError(f"bias must hold one number per output channel, shape ({weight.shape[0]},); "
+                              f"got {describe(bias)}.")
+
+
+def conv2d_loops(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int = 1,
+                 padding: int = 0) -> Tensor:
+    """nn.Conv2d's output written as loops: every output channel, every position, every input channel."""
+    _check_conv_inputs(x, weight, bias)
+    x = F.pad(x, (padding, padding, padding, padding))  # zeros around the border: (N, C_in, H+2p, W+2p)
+    batch, in_channels, height, width = x.shape
+    out_channels, _, k_h, k_w = weight.shape
+    out_h = conv_output_size(height, k_h, stride=stride)
+    out_w = conv_output_size(width, k_w, stride=stride)
+    y = x.new_zeros(batch, out_channels, out_h, out_w)
+    for o in range(out_channels):  # each output channel has its own filter weight[o]: (C_in, k, k)
+        for i in range(out_h):
+            for j in range(out_w):
+                top, left = i * stride, j * stride
+                total = x.new_zeros(batch)
+                for c in range(in_channels):  # every input channel adds the response of its own kernel
+                    window = x[:, c, top:top + k_h, left:left + k_w]  # (N, k, k)
+                    total += (window * weight[o, c]).sum(dim=(1, 2))
+                y[:, o, i, j] = total + (bias[o] if bias is not None else 0.0)
+    return y  # (N, C_out, out_h, out_w)
+
+
+def conv2d_unfold(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int = 1,
+                  padding: int = 0) -> Tensor:
+    """The same convolution as one matrix product: unfold every window into a column, multiply by the filters."""
+    _check_conv_inputs(x, weight, bias)
+    batch, _, height, width = x.shape
+    out_channels, _, k_h, k_w = weight.shape
+    out_h = conv_output_size(height, k_h, padding=padding, stride=stride)
+    out_w = conv_output_size(width, k_w, padding=padding, stride=stride)
+    columns = F.unfold(x, (k_h, k_w), padding=padding, stride=stride)  # (N, C_in*k*k, out_h*out_w)
+    filters = weight.reshape(out_channels, -1)  # (C_out, C_in*k*k): one row per filter
+    y = filters @ columns  # (N, C_out, out_h*out_w)
+    if bias is not None:
+        y = y + bias[:, None]
+    return y.reshape(batch, out_channels, out_h, out_w)
+
+
+def channel_responses(image: Tensor, kernels: Tensor, *, padding: int = 0, stride: int = 1) -> Tensor:
+    """What each input channel contributes to one output map: channel c filtered by kernels[c].
+
+    ``image`` (C, H, W) and ``kernels`` (C, k, k), the filter of one output channel; the result is
+    (C, H', W'), and its sum over channels is that output channel's feature map (without bias).
+    """
+    if image.ndim != 3 or kernels.ndim != 3 or image.shape[0] != kernels.shape[0]:
+        raise InputShapeError(f"Need an image (C, H, W) and one k x k kernel per channel (C, k, k); "
+                              f"got image {describe(image)} and kernels {describe(kernels)}.")
+    x = image[None].float()  # (1, C, H, W)
+    per_channel = F.conv2d(x, kernels[:, None].float(), padding=padding, stride=stride, groups=image.shape[0])
+    return per_channel[0]  # (C, H', W')
+
+
+def same_kernel_on_every_channel(kernel: Tensor, in_channels: int = 3) -> Tensor:
+    """A conv weight (1, in_channels, k, k) that applies one 2-D kernel to every input channel."""
+    if kernel.ndim != 2:
+        raise InputShapeError(f"kernel must be one k x k matrix; got {describe(kernel)}.")
+    return kernel.float().expand(1, in_channels, *kernel.shape).clone()
+
+
+def colour_share(weight: Tensor) -> Tensor:
+    """For each filter (C_out, C_in, k, k): the fraction of its squared weight that differs between channels.
+
+    0 means the filter weighs R, G and B alike (it sees only brightness); near 1 it compares colours.
+    Filters with independent random weights give about (C_in - 1) / C_in, i.e. 2/3 for RGB.
+    """
+    if weight.ndim != 4:
+        raise InputShapeError(f"colour_share expects a conv weight (C_out, C_in, k, k); got {describe(weight)}.")
+    w = weight.detach().float()
+    colour_part = w - w.mean(dim=1, keepdim=True)  # what remains after removing the channel average
+    return colour_part.pow(2).sum(dim=(1, 2, 3)) / w.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-12)

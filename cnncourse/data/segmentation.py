@@ -1,0 +1,161 @@
+"""Segmentation data: the U-Net border-weight map and augmentation applied identically to image and mask.
+
+Training targets travel as one float tensor (N, 2, H, W): channel 0 is the mask (1 = cell interior,
+0 = membrane), channel 1 the per-pixel loss weight, so that crops, flips and elastic deformations
+move both together with the image.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy import ndimage
+from skimage.measure import label as connected_components
+from torch import Tensor
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+
+from .cache import cached_tensors, fingerprint
+from .containers import SegmentationData
+
+ISBI2012_MEAN = 0.4948  # mean and std of the 30 training slices on a 0..1 scale
+ISBI2012_STD = 0.1726
+
+
+def class_balance_weights(masks: Tensor) -> tuple[float, float]:
+    """(weight of class 0, weight of class 1) = 1 / (2 * class frequency), so both classes weigh the same in total."""
+    interior = float(masks.float().mean())
+    return 1.0 / (2.0 * (1.0 - interior)), 1.0 / (2.0 * interior)
+
+
+def cell_distances(mask: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """(d1, d2): distance of every pixel to the nearest and to the second-nearest cell (np.inf beyond ``reach``).
+
+    Cells are the connected components (4-connectivity) of the cell-interior mask. Each cell's distance
+    transform is computed only in its bounding box grown by ``reach``; farther pixels count as infinitely far.
+    """
+    cells = connected_components(mask.astype(bool), connectivity=1)
+    d1 = np.full(mask.shape, np.inf)
+    d2 = np.full(mask.shape, np.inf)
+    grow = int(math.ceil(reach))
+    for index, box in enumerate(ndimage.find_objects(cells), start=1):
+        if box is None:
+            continue
+        window = tuple(slice(max(s.start - grow, 0), s.stop + grow) for s in box)
+        distance = ndimage.distance_transform_edt(cells[window] != index)  # 0 inside the cell
+        distance[distance > reach] = np.inf
+        near, second = d1[window], d2[window]
+        second[...] = np.minimum(second, np.maximum(near, distance))
+        near[...] = np.minimum(near, distance)
+    return d1, d2
+
+
+def border_weight_map(mask: Tensor | np.ndarray, *, w0: float = 10.0, sigma: float = 5.0,
+                      class_weights: tuple[float, float] | None = None) -> Tensor:
+    """The U-Net loss weight w(x) = w_c(x) + w0 * exp(-(d1 + d2)^2 / (2 sigma^2)) of one mask (H, W).
+
+    w_c balances the two classes (``class_balance_weights`` of this mask unless given); the border term
+    is added on membrane pixels, where d1 and d2 are the distances to the nearest and second-nearest cell,
+    so thin membranes between two touching cells weigh most.
+    """
+    mask_np = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
+    if mask_np.ndim != 2:
+        raise ValueError(f"border_weight_map expects one mask (H, W); got shape {mask_np.shape}.")
+    interior = mask_np.astype(bool)
+    w_membrane, w_interior = class_weights or class_balance_weights(torch.from_numpy(interior))
+    reach = sigma * math.sqrt(2 * math.log(w0 * 1e5))  # where d1 + d2 > reach the border term is < 1e-5
+    d1, d2 = cell_distances(interior, reach)
+    border = w0 * np.exp(-((d1 + d2) ** 2) / (2 * sigma**2))  # exp(-inf) = 0 where no two cells are near
+    weight = np.where(interior, w_interior, w_membrane + border)
+    return torch.from_numpy(weight.astype(np.float32))
+
+
+def weight_maps(data: SegmentationData, *, w0: float = 10.0, sigma: float = 5.0) -> Tensor:
+    """Border-weight maps (N, H, W) of every mask in ``data`` (class weights from all its masks); cached."""
+    if data.masks is None:
+        raise ValueError(f"{data!r} has no masks, so it has no weight maps.")
+    class_weights = class_balance_weights(data.masks)
+    key = fingerprint(data.name, data.ids, int(data.masks.sum()), w0, sigma, class_weights)
+
+    def compute() -> dict:
+        maps = [border_weight_map(mask, w0=w0, sigma=sigma, class_weights=class_weights) for mask in data.masks]
+        return {"weights": torch.stack(maps)}
+
+    return cached_tensors(f"{data.name}-weights", key, compute)["weights"]
+
+
+def training_targets(data: SegmentationData, weights: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """(images (N, 1, H, W) uint8, targets (N, 2, H, W) float: mask, weight) for ``fit``; weight 1 if none given."""
+    if data.masks is None:
+        raise ValueError(f"{data!r} has no masks, so it cannot be used for training.")
+    masks = data.masks.float()
+    weights = torch.ones_like(masks) if weights is None else weights
+    return data.images, torch.stack([masks, weights], dim=1)
+
+
+def elastic_displacement(size: tuple[int, int], std: float, grid: int = 3) -> Tensor:
+    """A smooth random displacement field for ``v2.functional.elastic``: (1, H, W, 2) in its -1..1 units.
+
+    As in the U-Net paper: Gaussian displacement vectors (``std`` pixels) on a coarse ``grid`` x ``grid``
+    lattice, interpolated bicubically to every pixel.
+    """
+    height, width = size
+    coarse = torch.randn(1, 2, grid, grid) * std  # (1, 2, grid, grid) in pixels
+    field = torch.nn.functional.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=True)
+    scale = torch.tensor([2.0 / width, 2.0 / height]).view(1, 2, 1, 1)  # pixels -> grid_sample units
+    return (field * scale).permute(0, 2, 3, 1)  # (1, H, W, 2)
+
+
+@dataclass(frozen=True)
+class SegmentationAugment:
+    """``prepare`` for segmentation: standardize, and when training cut a random crop, flip and warp it.
+
+    Image and targets receive exactly the same crop, flips and elastic deformation (torchvision
+    ``transforms.v2`` treats the targets as ``tv_tensors.Mask``: nearest-neighbour, never blended).
+    The crop is cut with a ``border`` around it that the deformation may pull in, then trimmed off,
+    so no empty fill enters the training crops. ``crop_size=None`` keeps whole images.
+    """
+
+    crop_size: int | None = 128
+    flips: bool = True
+    elastic_std: float = 10.0  # px; the paper: random displacements on a coarse 3x3 grid with std 10 px
+    elastic_grid: int = 3
+    border: int = 16
+    mean: float = ISBI2012_MEAN
+    std: float = ISBI2012_STD
+
+    def flip(self) -> v2.Compose:
+        """Random left-right and up-down flips (the same for every tensor passed in one call)."""
+        return v2.Compose([v2.RandomHorizontalFlip(), v2.RandomVerticalFlip()] if self.flips else [])
+
+    def augment(self, image: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        """One image (1, H, W) float and its targets (K, H, W): a random crop, flipped and deformed identically."""
+        size = self.crop_size
+        if size is not None:
+            span = size + 2 * self.border
+            top = int(torch.randint(0, image.shape[-2] - span + 1, ()))
+            left = int(torch.randint(0, image.shape[-1] - span + 1, ()))
+            image = image[:, top:top + span, left:left + span]
+            target = target[:, top:top + span, left:left + span]
+        image, target = self.flip()(tv_tensors.Image(image), tv_tensors.Mask(target))
+        if self.elastic_std > 0:
+            displacement = elastic_displacement(image.shape[-2:], self.elastic_std, self.elastic_grid)
+            image = v2.functional.elastic(image, displacement)  # bilinear for the image
+            target = v2.functional.elastic(target, displacement)  # nearest neighbour for a Mask
+        if size is not None:
+            image = image[:, self.border:self.border + size, self.border:self.border + size]
+            target = target[:, self.border:self.border + size, self.border:self.border + size]
+        return image.as_subclass(Tensor), target.as_subclass(Tensor)
+
+    def __call__(self, images: Tensor, targets: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
+        x = images.float() / 255.0  # (B, 1, H, W)
+        if train:
+            stacked = targets if targets.ndim == 4 else targets[:, None]
+            pairs = [self.augment(image, target.float()) for image, target in zip(x, stacked)]
+            x = torch.stack([image for image, _ in pairs])  # (B, 1, crop, crop)
+            augmented = torch.stack([target for _, target in pairs])  # (B, K, crop, crop)
+            targets = augmented if targets.ndim == 4 else augmented[:, 0].to(targets.dtype)
+        return (x - self.mean) / self.std, targets

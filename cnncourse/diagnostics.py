@@ -1,0 +1,116 @@
+"""Looking inside training: per-layer gradient norms, loss-landscape smoothness, block deletion.
+
+- ``layer_gradient_norms``: how large the gradient of each weight layer is, first layer to last
+  (vanishing or exploding gradients show up as a slope across depth).
+- ``landscape_along_gradient``: Santurkar et al. 2018, "How Does Batch Normalization Help Optimization?":
+  step from the current weights along the negative gradient and record how much the loss and the
+  gradient change; a smooth landscape changes little, so large steps (learning rates) are safe.
+- ``deletion_sweep``: Veit et al. 2016, "Residual Networks Behave Like Ensembles of Relatively Shallow
+  Networks": delete one block at a time from a trained net and measure the test accuracy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .train import Prepare, default_prepare, evaluate
+
+
+def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The convolution and linear layers of ``model`` in the order they were registered (input to output)."""
+    return [(name, module) for name, module in model.named_modules() if isinstance(module, (nn.Conv2d, nn.Linear))]
+
+
+def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
+                         loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> dict[str, float]:
+    """The L2 norm of the loss gradient for each conv/linear weight, first layer to last.
+
+    The model is run in training mode (batch statistics, as during training) and left in the mode it
+    was in; its stored gradients are cleared afterwards.
+    """
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    was_training = model.training
+    model.train()
+    model.zero_grad(set_to_none=True)
+    with torch.enable_grad():
+        loss_fn(model(inputs), targets).backward()
+    norms = {name: float(module.weight.grad.norm()) for name, module in weight_layers(model)}
+    model.zero_grad(set_to_none=True)
+    model.train(was_training)
+    return norms
+
+
+def _flat_gradient(model: nn.Module, params: Sequence[Tensor], inputs: Tensor, targets: Tensor,
+                   loss_fn: Callable) -> tuple[float, Tensor]:
+    """(loss, gradient as one flat vector) at the current weights."""
+    with torch.enable_grad():
+        loss = loss_fn(model(inputs), targets)
+        grads = torch.autograd.grad(loss, params)
+    return float(loss), torch.cat([g.reshape(-1) for g in grads])
+
+
+@dataclass(frozen=True)
+class LandscapeProbe:
+    """Loss and gradient measured at points w - eta * g along the negative gradient g of the loss at w."""
+
+    step_sizes: tuple[float, ...]  # eta
+    losses: tuple[float, ...]  # L(w - eta g)
+    gradient_changes: tuple[float, ...]  # ||grad L(w - eta g) - g||
+
+    @property
+    def loss_range(self) -> float:
+        """max - min of the loss along the step: Santurkar et al.'s "variation of the loss"."""
+        return max(self.losses) - min(self.losses)
+
+    @property
+    def max_gradient_change(self) -> float:
+        """The largest change of the gradient along the step ("gradient predictiveness"; smaller is smoother)."""
+        return max(self.gradient_changes)
+
+
+def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, *,
+                             step_sizes: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
+                             loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> LandscapeProbe:
+    """Probe the loss landscape along the negative gradient (Santurkar et al. 2018, section 3.1).
+
+    The model is evaluated in training mode (batch statistics) on one fixed batch; BN running statistics
+    are left untouched and the weights are restored afterwards.
+    """
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    params = [p for p in model.parameters() if p.requires_grad]
+    saved = [p.detach().clone() for p in params]
+    buffers = {name: b.clone() for name, b in model.named_buffers()}
+    was_training = model.training
+    model.train()
+    try:
+        loss0, gradient = _flat_gradient(model, params, inputs, targets, loss_fn)
+        losses, changes = [loss0], [0.0]
+        for eta in step_sizes:
+            with torch.no_grad():
+                offset = 0
+                for p, start in zip(params, saved):
+                    p.copy_(start - eta * gradient[offset:offset + p.numel()].view_as(p))
+                    offset += p.numel()
+            loss, moved = _flat_gradient(model, params, inputs, targets, loss_fn)
+            losses.append(loss)
+            changes.append(float((moved - gradient).norm()))
+    finally:
+        with torch.no_grad():
+            for p, start in zip(params, saved):
+                p.copy_(start)
+            for name, b in model.named_buffers():
+                b.copy_(buffers[name])
+        model.train(was_training)
+    return LandscapeProbe((0.0, *map(float, step_sizes)), tuple(losses), tuple(changes))
+
+
+def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare) -> list[float]:
+    """Test accuracy after deleting each block in turn (``model.without_block(i)``), one value per block."""
+    if not hasattr(model, "without_block"):
+        raise TypeError(f"{type(model).__name__} has no without_block(index); use a CifarResNet.")
+    return [evaluate(model.without_block(index), test, prepare=prepare)["accuracy"]
+            for index in range(len(model.blocks))]

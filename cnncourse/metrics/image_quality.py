@@ -1,0 +1,40 @@
+"""Image quality of a restored image against the clean one: PSNR and SSIM, per image, from scikit-image."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from torch import Tensor
+
+from ..errors import InputShapeError
+from ..validate import describe
+
+
+def _as_gray_arrays(images: Tensor, who: str) -> np.ndarray:
+    """A batch (N, 1, H, W) or (N, H, W) of 0..1 images as a float64 array (N, H, W)."""
+    if not isinstance(images, Tensor) or images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[1] != 1):
+        raise InputShapeError(f"{who} expects grayscale images (N, 1, H, W) or (N, H, W) in 0..1; got {describe(images)}.")
+    x = images.detach().cpu().double()
+    return (x[:, 0] if x.ndim == 4 else x).numpy()
+
+
+def psnr(clean: Tensor, estimate: Tensor) -> Tensor:
+    """Peak signal-to-noise ratio in dB of each image, for 0..1 images (data range 1): (N,) float64."""
+    truth, test = _as_gray_arrays(clean, "psnr"), _as_gray_arrays(estimate, "psnr")
+    if truth.shape != test.shape:
+        raise InputShapeError(f"psnr needs two batches of the same shape; got {truth.shape} and {test.shape}.")
+    return torch.tensor([peak_signal_noise_ratio(t, e, data_range=1.0) for t, e in zip(truth, test)])
+
+
+def ssim(clean: Tensor, estimate: Tensor) -> Tensor:
+    """Structural similarity (-1..1, 1 = identical) of each image, for 0..1 images (data range 1): (N,) float64."""
+    truth, test = _as_gray_arrays(clean, "ssim"), _as_gray_arrays(estimate, "ssim")
+    if truth.shape != test.shape:
+        raise InputShapeError(f"ssim needs two batches of the same shape; got {truth.shape} and {test.shape}.")
+    return torch.tensor([structural_similarity(t, e, data_range=1.0) for t, e in zip(truth, test)])
+
+
+def image_quality(clean: Tensor, estimate: Tensor) -> dict[str, float]:
+    """Mean PSNR (dB) and mean SSIM over a batch: ``{"psnr": ..., "ssim": ...}``."""
+    return {"psnr": float(psnr(clean, estimate).mean()), "ssim": float(ssim(clean, estimate).mean())}

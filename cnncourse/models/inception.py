@@ -1,0 +1,96 @@
+"""Inception-style networks (Szegedy et al. 2014): parallel branches of different kernel sizes, concatenated.
+
+An Inception module looks at its input through four branches at once: a 1x1 conv, a 3x3 conv,
+a 5x5 receptive field (built, as in Inception v2, from two stacked 3x3 convs) and a 3x3 max-pool.
+Cheap 1x1 convolutions first reduce the channels that the expensive branches see; the outputs are
+concatenated along the channel axis. A network is data: a list of module widths and ``"M"`` pools.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..validate import expect_image_batch
+
+
+class Widths(NamedTuple):
+    """Output channels of each branch of one Inception module, and of its 1x1 reductions."""
+
+    c1: int  # 1x1 branch
+    r3: int  # 1x1 reduction before the 3x3
+    c3: int  # 3x3 branch
+    r5: int  # 1x1 reduction before the stacked 3x3s (a 5x5 receptive field)
+    c5: int  # stacked-3x3 branch
+    pool: int  # 1x1 projection after the 3x3 max-pool
+
+    @property
+    def out_channels(self) -> int:
+        return self.c1 + self.c3 + self.c5 + self.pool
+
+
+def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int) -> nn.Sequential:
+    """A same-padded conv, batch norm and ReLU."""
+    return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
+                         nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
+
+
+class InceptionModule(nn.Module):
+    """Four parallel branches (1x1; 1x1-3x3; 1x1-3x3-3x3; pool-1x1) concatenated along channels."""
+
+    def __init__(self, in_channels: int, widths: Widths | Sequence[int]) -> None:
+        super().__init__()
+        w = Widths(*widths)
+        self.widths = w
+        self.branch1 = conv_bn_relu(in_channels, w.c1, 1)
+        self.branch3 = nn.Sequential(conv_bn_relu(in_channels, w.r3, 1), conv_bn_relu(w.r3, w.c3, 3))
+        self.branch5 = nn.Sequential(conv_bn_relu(in_channels, w.r5, 1), conv_bn_relu(w.r5, w.c5, 3),
+                                     conv_bn_relu(w.c5, w.c5, 3))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), conv_bn_relu(in_channels, w.pool, 1))
+
+    @property
+    def out_channels(self) -> int:
+        return self.widths.out_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        branches = [self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)]
+        return torch.cat(branches, dim=1)  # (N, c1 + c3 + c5 + pool, H, W)
+
+
+CFGS: dict[str, list] = {
+    # a 3x3 stem of 32 channels, then Inception modules (Widths) and 2x2 max-pools ("M")
+    "inception_small": ["M", (32, 32, 48, 16, 32, 16), "M", (64, 64, 96, 24, 48, 32), (80, 64, 112, 24, 48, 48), "M"],
+}
+
+
+class InceptionNet(nn.Module):
+    """A 3x3 stem, then the cfg's Inception modules and pools, global average pool and a linear layer."""
+
+    def __init__(self, cfg: Sequence, *, in_channels: int = 3, num_classes: int = 10, stem_channels: int = 32) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        layers: list[nn.Module] = [conv_bn_relu(in_channels, stem_channels, 3)]
+        channels = stem_channels
+        for item in cfg:
+            if item == "M":
+                layers.append(nn.MaxPool2d(2))  # halves H and W
+                continue
+            module = InceptionModule(channels, item)
+            layers.append(module)
+            channels = module.out_channels
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+
+    def forward_features(self, x: Tensor) -> Tensor:
+        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
+        return self.features(x)  # (N, last module's width, H / 2^pools, W / 2^pools)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.forward_features(x))  # (N, num_classes)
+
+
+def inception_small(*, in_channels: int = 3, num_classes: int = 10, **kwargs) -> InceptionNet:
+    """A small Inception-style network for 32x32 images, about the size of ``vgg_small``."""
+    return InceptionNet(CFGS["inception_small"], in_channels=in_channels, num_classes=num_classes, **kwargs)

@@ -1,0 +1,156 @@
+"""Kernel explorer: a 3x3 kernel applied to the channels of a colour image, and the feature map they sum to.
+
+``explore_kernel`` is the plain, tested function; ``draw_kernel_view`` plots its result; ``kernel_explorer``
+wraps both in ipywidgets (a preset menu, nine number boxes, a channel choice, a text line and an image).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+from torch import Tensor
+
+from ..convolution import KERNELS, channel_responses, preset_kernel
+from ..errors import InputShapeError
+from ..validate import describe
+
+CHANNEL_NAMES = ("R", "G", "B")
+CHANNEL_CHOICES = ("R+G+B", "R", "G", "B")  # which input channels the kernel is applied to
+
+
+@dataclass(frozen=True)
+class KernelView:
+    """One kernel on one image: each channel's response and the feature map they sum to."""
+
+    kernel: Tensor  # (3, 3)
+    channels: str  # one of CHANNEL_CHOICES
+    responses: Tensor  # (C, H, W): channel c filtered by the kernel (zero for channels not used)
+    feature_map: Tensor  # (H, W): the sum of the responses, the output of a conv with one output channel
+
+    @property
+    def summary(self) -> str:
+        """One line that names the kernel and the feature map's range."""
+        rows = "; ".join(" ".join(f"{value:g}" for value in row) for row in self.kernel.tolist())
+        height, width = self.feature_map.shape
+        return (f"kernel [{rows}] on {self.channels}: feature map {height}x{width}, "
+                f"min {self.feature_map.min().item():.3f}, max {self.feature_map.max().item():.3f}")
+
+
+def as_kernel(kernel: Tensor | Sequence[Sequence[float]] | str) -> Tensor:
+    """A 3x3 float kernel from a preset name, nested lists or a tensor."""
+    if isinstance(kernel, str):
+        return preset_kernel(kernel)
+    k = torch.as_tensor(kernel, dtype=torch.float32)
+    if k.shape != (3, 3):
+        raise InputShapeError(f"The explorer uses 3x3 kernels; got {describe(k)}.")
+    return k
+
+
+def explore_kernel(image: Tensor, kernel: Tensor | Sequence[Sequence[float]] | str, *,
+                   channels: str = "R+G+B") -> KernelView:
+    """Apply one 3x3 kernel (zero padding 1) to the chosen channels of ``image`` (3, H, W) and sum them."""
+    if not isinstance(image, Tensor) or image.ndim != 3 or image.shape[0] != 3:
+        raise InputShapeError(f"explore_kernel expects one RGB image (3, H, W); got {describe(image)}.")
+    if channels not in CHANNEL_CHOICES:
+        raise ValueError(f"channels must be one of {CHANNEL_CHOICES}; got {channels!r}.")
+    k = as_kernel(kernel)
+    x = image.float() / 255 if image.dtype == torch.uint8 else image.float()  # 0..1
+    used = torch.tensor([channels in ("R+G+B", name) for name in CHANNEL_NAMES], dtype=torch.float32)
+    kernels = k[None] * used[:, None, None]  # (3, 3, 3): the kernel on used channels, zeros elsewhere
+    responses = channel_responses(x, kernels, padding=1)  # (3, H, W)
+    return KernelView(kernel=k, channels=channels, responses=responses, feature_map=responses.sum(0))
+
+
+def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """[image,] R, G and B responses, and their sum, each on a colour scale centred on zero."""
+    panels = [(f"{name} response", view.responses[c]) for c, name in enumerate(CHANNEL_NAMES)]
+    panels.append(("sum = feature map", view.feature_map))
+    count = len(panels) + (image is not None)
+    if axes is None:
+        _, grid = plt.subplots(1, count, figsize=(2.1 * count, 2.4), layout="constrained")
+        axes = list(grid)
+    axes = list(axes)
+    if image is not None:
+        shown = image.permute(1, 2, 0).float() / (255 if image.dtype == torch.uint8 else 1)
+        axes[0].imshow(shown.clamp(0, 1))
+        axes[0].set_title("image", fontsize=9)
+        axes[0].set_axis_off()
+    limit = max(view.responses.abs().max().item(), view.feature_map.abs().max().item(), 1e-6)
+    for ax, (title, values) in zip(axes[count - len(panels):], panels):
+        ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)  # red positive, blue negative, white zero
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
+    return axes
+
+
+def view_png(view: KernelView, image: Tensor | None = None, dpi: int = 80) -> bytes:
+    """The drawing of ``draw_kernel_view`` as PNG bytes (for an ipywidgets Image)."""
+    axes = draw_kernel_view(view, image)
+    figure = axes[0].figure
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+class KernelExplorer:
+    """The widgets: pick a preset or type nine numbers, choose the channels, read the text line and the image."""
+
+    def __init__(self, image: Tensor, preset: str = "vertical edges (Sobel x)") -> None:
+        import ipywidgets as widgets
+
+        self.image = image
+        self.preset = widgets.Dropdown(options=list(KERNELS), value=preset, description="preset")
+        self.cells = [widgets.FloatText(value=0.0, step=0.5, layout=widgets.Layout(width="70px")) for _ in range(9)]
+        self.channels = widgets.ToggleButtons(options=list(CHANNEL_CHOICES), value="R+G+B", description="channels")
+        self.summary = widgets.Label(value="")
+        self.summary.add_class("cnncourse-kernel-summary")
+        self.picture = widgets.Image(format="png")
+        self.picture.add_class("cnncourse-kernel-picture")
+        grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 75px)"))
+        self.widget = widgets.VBox([self.preset, grid, self.channels, self.summary, self.picture])
+        self._holding = False
+        self.preset.observe(self._on_preset, names="value")
+        for cell in self.cells:
+            cell.observe(self._on_change, names="value")
+        self.channels.observe(self._on_change, names="value")
+        self.set_kernel(preset_kernel(preset))
+
+    def kernel(self) -> Tensor:
+        """The kernel typed in the nine boxes, (3, 3)."""
+        return torch.tensor([cell.value for cell in self.cells], dtype=torch.float32).view(3, 3)
+
+    def set_kernel(self, kernel: Tensor) -> None:
+        """Fill the nine boxes at once and redraw once."""
+        self._holding = True
+        for cell, value in zip(self.cells, as_kernel(kernel).flatten().tolist()):
+            cell.value = round(value, 4)
+        self._holding = False
+        self.update()
+
+    def update(self) -> KernelView:
+        """Recompute the view from the boxes and show its text line and picture."""
+        view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
+        self.summary.value = view.summary
+        self.picture.value = view_png(view, self.image)
+        return view
+
+    def _on_preset(self, change: dict) -> None:
+        self.set_kernel(preset_kernel(change["new"]))
+
+    def _on_change(self, _change: dict) -> None:
+        if not self._holding:
+            self.update()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def kernel_explorer(image: Tensor, preset: str = "vertical edges (Sobel x)") -> KernelExplorer:
+    """The interactive explorer for one RGB image (3, H, W); show it with ``kernel_explorer(image).widget``."""
+    return KernelExplorer(image, preset)

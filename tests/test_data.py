@@ -1,0 +1,194 @@
+"""The data layer on the real datasets: loading, caching, subsets, and every bad case."""
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from PIL import Image
+
+from cnncourse import data
+from cnncourse.data.cache import atomic_path, cached_tensors
+from cnncourse.errors import DataIntegrityError, DataNotFoundError
+
+
+@pytest.fixture
+def private_cache(monkeypatch, tmp_path) -> Path:
+    monkeypatch.setenv("CNNCOURSE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_cifar10_train_and_test(needs_data):
+    train, test = data.load_cifar10("train"), data.load_cifar10("test")
+    assert train.images.dtype == torch.uint8 and train.images.shape[1:] == (3, 32, 32)
+    assert train.classes == data.CIFAR10_CLASSES and len(train) == len(train.labels)
+    assert set(train.counts().values()) == {1000} or len(train) == 50_000
+    assert len(test) in (1000, 10_000)
+
+
+def test_cifar10_matches_torchvision_image_folder(needs_data):
+    reference = torchvision.datasets.ImageFolder(str(needs_data / "cifar10" / "test"))
+    test = data.load_cifar10("test")
+    for index in (0, 437, len(reference) - 1):
+        image, label = reference[index]
+        expected = torch.from_numpy(np.array(image)).permute(2, 0, 1)
+        assert torch.equal(test.images[index], expected) and test.labels[index] == label
+
+
+def test_cifar10_training_statistics_match_data_readme(needs_data):
+    train = data.load_cifar10("train")
+    if len(train) != 10_000:
+        pytest.skip("statistics below are those of the 10,000-image subset")
+    mean = (train.images.double() / 255).mean(dim=(0, 2, 3))
+    assert torch.allclose(mean, torch.tensor([0.4936, 0.4832, 0.4470], dtype=torch.double), atol=1e-4)
+
+
+def test_mnist_family_matches_torchvision(needs_data):
+    for load, dataset_class, first_labels in ((data.load_mnist, torchvision.datasets.MNIST, [5, 0, 4, 1, 9]),
+                                              (data.load_fashion_mnist, torchvision.datasets.FashionMNIST, [9, 0, 0, 3, 0])):
+        train = load("train")
+        reference = dataset_class(str(needs_data), train=True, download=False)
+        assert train.images.shape == (60_000, 1, 28, 28)
+        assert torch.equal(train.images[:, 0], reference.data)
+        assert train.labels[:5].tolist() == first_labels
+        assert len(load("test")) == 10_000
+
+
+def test_isbi2012_train_and_test(needs_data):
+    train, test = data.load_isbi2012("train"), data.load_isbi2012("test")
+    assert train.images.shape == (30, 1, 512, 512) and train.masks.shape == (30, 512, 512)
+    assert set(train.masks.unique().tolist()) == {0, 1}
+    assert abs(train.masks.float().mean().item() - 0.7804) < 1e-3  # 78.04 % cell interior (data README)
+    assert test.masks is None and test.ids == tuple(range(30))
+    assert abs(train.images.float().mean().item() - 126.16) < 0.01
+
+
+def test_second_load_comes_from_the_tensor_cache_quickly(needs_data, private_cache):
+    data.load_cifar10("test")
+    cached = list((private_cache / "tensors").glob("cifar10-test-*.pt"))
+    assert len(cached) == 1
+    start = time.perf_counter()
+    data.load_cifar10("test")
+    data.load_mnist("test")
+    assert time.perf_counter() - start < 5  # well under a second on an idle machine; generous under load
+
+
+def test_subset_is_balanced_and_seeded(needs_data):
+    train = data.load_cifar10("train")
+    small = train.subset(7, seed=1)
+    assert set(small.counts().values()) == {7}
+    assert torch.equal(small.images, train.subset(7, seed=1).images)
+    assert not torch.equal(small.images, train.subset(7, seed=2).images)
+    assert train.subset(None) is train
+    with pytest.raises(ValueError, match="positive"):
+        train.subset(0)
+
+
+def test_select_classes_relabels_in_given_order(needs_data):
+    pets = data.load_cifar10("test").select_classes(["dog", "cat"])
+    assert pets.classes == ("dog", "cat")
+    assert pets.counts() == {"dog": 86, "cat": 103} or len(data.load_cifar10("test")) == 10_000
+    with pytest.raises(ValueError, match="Unknown class name"):
+        pets.select_classes(["unicorn"])
+
+
+def test_grayscale_uses_luma_weights():
+    images = torch.tensor([255, 0, 0, 0, 255, 0, 0, 0, 255], dtype=torch.uint8).view(3, 3, 1, 1)
+    images = images.expand(3, 3, 2, 2).contiguous()
+    gray = data.ImageData(images, torch.zeros(3, dtype=torch.long), ("x",), "train", "toy").grayscale()
+    assert gray.images.shape == (3, 1, 2, 2)
+    assert gray.images[:, 0, 0, 0].tolist() == [76, 150, 29]  # 0.299, 0.587, 0.114 of 255
+
+
+def test_split_off_is_disjoint_and_complete():
+    toy = data.ImageData(torch.arange(10, dtype=torch.uint8).view(10, 1, 1, 1), torch.zeros(10, dtype=torch.long),
+                         ("x",), "train", "toy")
+    rest, held = toy.split_off(0.3, seed=0)
+    values = sorted(rest.images.flatten().tolist() + held.images.flatten().tolist())
+    assert len(held) == 3 and values == list(range(10))
+
+
+def test_image_folder_of_your_own_photos(tmp_path, private_cache):
+    for name, colour in (("red", (255, 0, 0)), ("blue", (0, 0, 255))):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for index in range(2):
+            Image.new("RGB", (50, 40), colour).save(tmp_path / "photos" / name / f"{index}.jpg" if index else
+                                                     tmp_path / "photos" / name / f"{index}.png")
+    photos = data.load_image_folder(tmp_path / "photos", size=16)
+    assert photos.classes == ("blue", "red") and photos.images.shape == (4, 3, 16, 16)
+    assert photos.images[0, 2].float().mean() > 250 and photos.images[0, 0].float().mean() < 5
+
+
+def test_corrupt_image_is_named(tmp_path, private_cache):
+    (tmp_path / "photos" / "cats").mkdir(parents=True)
+    (tmp_path / "photos" / "cats" / "broken.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(DataIntegrityError, match=r"broken\.png is not a readable image"):
+        data.load_image_folder(tmp_path / "photos")
+
+
+def test_cifar_file_failing_its_manifest_hash_is_rejected(needs_data, tmp_path, monkeypatch, private_cache):
+    copy = tmp_path / "data" / "cifar10"
+    shutil.copytree(needs_data / "cifar10" / "test", copy / "test")
+    shutil.copy(needs_data / "cifar10" / "MANIFEST.sha256", copy)
+    victim = copy / "test" / "cat" / "00000.png"
+    Image.new("RGB", (32, 32)).save(victim)  # a valid PNG with the wrong pixels
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
+    with pytest.raises(DataIntegrityError, match=r"00000\.png fails its SHA-256 check"):
+        data.load_cifar10("test")
+    assert not list((private_cache / "tensors").glob("cifar10-test-*"))  # nothing half-written cached
+
+
+def test_missing_data_without_network_says_where_it_looked_and_how_to_fix(tmp_path, monkeypatch, private_cache):
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "empty"))
+    with pytest.raises(DataNotFoundError) as caught:
+        data.load_mnist("train", download=False)
+    message = str(caught.value)
+    assert "MNIST (train split) was not found" in message
+    assert str(tmp_path / "empty" / "MNIST" / "raw") in message
+    assert str(private_cache / "downloads" / "MNIST" / "raw") in message
+    assert "Connect to the internet" in message and "CNNCOURSE_DATA" in message
+
+
+def test_unreachable_download_becomes_a_clear_error(tmp_path, monkeypatch, private_cache):
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "empty"))
+    with pytest.raises(DataNotFoundError, match=r"ISBI 2012 EM membranes \(train split\) was not found"):
+        data.load_isbi2012("train", base_url="http://127.0.0.1:9/")  # port 9: nothing listens
+    assert not list(private_cache.rglob("*.png"))
+
+
+def test_bad_split_name():
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.load_cifar10("validation")
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "result.pt"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as temporary:
+            temporary.write_bytes(b"half")
+            raise RuntimeError("crash while writing")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cached_tensors_rebuilds_a_damaged_cache_file(private_cache):
+    calls = []
+
+    def convert():
+        calls.append(1)
+        return {"x": torch.arange(3)}
+
+    assert torch.equal(cached_tensors("toy", "k", convert)["x"], torch.arange(3))
+    (private_cache / "tensors" / "toy-k.pt").write_bytes(b"garbage")
+    assert torch.equal(cached_tensors("toy", "k", convert)["x"], torch.arange(3))
+    cached_tensors("toy", "k", convert)
+    assert len(calls) == 2
+
+
+def test_dataset_status_reports_each_dataset(needs_data):
+    statuses = {status.key: status for status in data.dataset_status()}
+    assert set(statuses) == {"cifar10", "mnist", "fashion_mnist", "isbi2012"}
+    assert statuses["isbi2012"].found_at == needs_data / "isbi2012"
+    assert "ready" in statuses["mnist"].advice()

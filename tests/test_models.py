@@ -1,0 +1,54 @@
+"""Every registered model on small inputs, parameter counts against the papers, and clear input errors."""
+
+import pytest
+import torch
+
+from cnncourse import models
+from cnncourse.errors import InputShapeError
+
+NOT_CLASSIFIERS = ("autoencoder", "unet")  # image-to-image models, tested in their own files
+PAPER_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}  # He et al. 2015, Table 6
+
+
+@pytest.mark.parametrize("name", sorted(models.REGISTRY))
+def test_every_builder_runs_with_a_non_default_number_of_classes(name):
+    if any(kind in name for kind in NOT_CLASSIFIERS):
+        pytest.skip("not a classifier")
+    if name.endswith("110") or name.endswith("56"):
+        pytest.skip("deep variants are covered by the parameter-count test")
+    model = models.build_model(name, num_classes=7)
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 7)
+
+
+@pytest.mark.parametrize("depth", sorted(PAPER_PARAMS_M))
+def test_cifar_resnet_parameter_counts_match_the_paper(depth):
+    count = sum(p.numel() for p in models.CifarResNet(depth).parameters())
+    assert round(count / 1e6, 2 if depth < 110 else 1) == PAPER_PARAMS_M[depth]
+    plain = sum(p.numel() for p in models.CifarResNet(depth, block="plain").parameters())
+    assert plain == count  # option-A shortcuts have no parameters
+
+
+def test_bad_depth_and_block_are_explained():
+    with pytest.raises(ValueError, match="6n\\+2"):
+        models.CifarResNet(21)
+    with pytest.raises(ValueError, match="block must be one of"):
+        models.CifarResNet(20, block="dense")
+    with pytest.raises(ValueError, match="Unknown model 'resnet18'"):
+        models.build_model("resnet18")
+
+
+def test_grayscale_batch_to_rgb_model_names_expected_and_received():
+    with pytest.raises(InputShapeError, match=r"expects 3 input channel.*received 1 channel.*in_channels=1"):
+        models.resnet20()(torch.randn(2, 1, 32, 32))
+
+
+def test_missing_batch_dimension_and_uint8_input_are_explained():
+    with pytest.raises(InputShapeError, match=r"\(N, C, H, W\).*unsqueeze\(0\)"):
+        models.small_cnn()(torch.randn(3, 32, 32))
+    with pytest.raises(InputShapeError, match="floating-point.*to_float"):
+        models.small_cnn()(torch.zeros(1, 3, 32, 32, dtype=torch.uint8))
+
+
+def test_small_cnn_feature_shape():
+    model = models.small_cnn(in_channels=1, num_classes=3, widths=(8, 16))
+    assert model.forward_features(torch.randn(2, 1, 28, 28)).shape == (2, 16, 7, 7)

@@ -1,0 +1,59 @@
+"""Plot helpers return what they drew on, accept an ax, and reject wrong shapes clearly."""
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from cnncourse import plot
+from cnncourse.errors import InputShapeError
+from cnncourse.train import History
+
+
+def teardown_function():
+    plt.close("all")
+
+
+def test_as_display_image_undoes_normalization():
+    image = torch.tensor([0.2, 0.4, 0.6]).view(3, 1, 1).expand(3, 2, 2)
+    normalized = (image - 0.5) / 0.25
+    shown = plot.as_display_image(normalized, mean=(0.5,) * 3, std=(0.25,) * 3)
+    assert shown.shape == (2, 2, 3) and torch.allclose(shown[0, 0], torch.tensor([0.2, 0.4, 0.6]))
+    assert plot.as_display_image(torch.full((1, 4, 4), 255, dtype=torch.uint8)).shape == (4, 4)
+
+
+def test_image_grid_titles_are_class_names():
+    _, ax = plt.subplots(1, 2)
+    axes = plot.image_grid(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), labels=torch.tensor([1, 0]),
+                           classes=["cat", "dog"], axes=ax)
+    assert [a.get_title() for a in axes] == ["dog", "cat"]
+
+
+def test_channel_histograms_draws_one_curve_per_channel():
+    ax = plot.channel_histograms(torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["R", "G", "B"]
+    with pytest.raises(InputShapeError, match=r"\(N, C, H, W\)"):
+        plot.channel_histograms(torch.zeros(3, 8, 8))
+
+
+def test_training_curves_one_line_per_run():
+    runs = {"a": History(step_loss=[3, 2, 1]), "b": History(step_loss=[3, 3, 3])}
+    _, ax = plt.subplots()
+    assert plot.training_curves(runs, ax=ax) is ax
+    assert len(ax.get_lines()) == 2 and ax.get_lines()[0].get_ydata().tolist() == [3, 2, 1]
+
+
+def test_feature_maps_filters_overlay_and_panels():
+    assert len(plot.feature_maps(torch.randn(5, 6, 6), columns=5)) == 5
+    assert len(plot.filters(torch.randn(4, 3, 3, 3), columns=4)) == 4
+    with pytest.raises(InputShapeError, match="maps\\[0\\]"):
+        plot.feature_maps(torch.randn(1, 5, 6, 6))
+    ax = plot.segmentation_overlay(torch.zeros(1, 8, 8, dtype=torch.uint8), torch.ones(8, 8, dtype=torch.bool))
+    assert ax.get_images()[0].get_array()[0, 0, 0] > 0  # red drawn over black
+    with pytest.raises(InputShapeError, match="same height and width"):
+        plot.segmentation_overlay(torch.zeros(1, 8, 8), torch.ones(4, 4))
+    panels = plot.before_after({"clean": torch.rand(1, 8, 8), "noisy, PSNR 20.0 dB": torch.rand(1, 8, 8)})
+    assert [a.get_title() for a in panels] == ["clean", "noisy, PSNR 20.0 dB"]
+    assert plot.figure_of(panels) is panels[0].figure

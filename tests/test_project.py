@@ -1,0 +1,56 @@
+"""The project's own promises: dependency lists agree, the README's commands, the notebook layout."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> PyPI name
+
+
+def _name_and_floor(requirement: str) -> tuple[str, str]:
+    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(>=\s*[0-9.]+)?", requirement)
+    name = match.group(1).lower()
+    return CONDA_NAMES.get(name, name), (match.group(2) or "").replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = dict(map(_name_and_floor, project["dependencies"] + project["optional-dependencies"]["test"]))
+    conda_lines = re.findall(r"^\s*-\s+([A-Za-z][^\s#]*)\s*$", (ROOT / "environment.yml").read_text(), re.M)
+    conda = dict(map(_name_and_floor, (line for line in conda_lines if not line.startswith(("pip", "python")))))
+    assert conda == wanted, f"environment.yml {conda} differs from pyproject.toml {wanted}"
+
+
+def test_no_dependency_needs_newer_torch_than_available():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    floors = dict(map(_name_and_floor, project["dependencies"]))
+    assert floors["torch"] and floors["torch"] <= ">=2.14.1"
+    assert floors["torchvision"] and floors["torchvision"] <= ">=0.29.1"
+
+
+def test_readme_has_the_two_commands_and_the_course_map():
+    readme = (ROOT / "README.md").read_text()
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        assert notebook.name in readme, f"README's course map does not list {notebook.name}"
+    assert "pip install" in readme and "jupyter lab" in readme and "pytest" in readme
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = re.search(r"<!-- test-command -->\s*```bash\s*\n(.+?)\n```", readme, re.S).group(1).strip()
+    test_part = command.split("&&")[-1].strip()
+    assert test_part in ci, f".ci/run does not run the README's test command {test_part!r}"
+
+
+def test_notebooks_are_numbered_and_start_with_the_setup_cell():
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks and notebooks[0].name == "00_start_here.ipynb"
+    for path in notebooks:
+        assert re.match(r"^\d\d_[a-z0-9_]+\.ipynb$", path.name), path.name
+        cells = nbformat.read(path, as_version=4).cells
+        setup = next(cell for cell in cells if cell.cell_type == "code")
+        assert "find_spec(\"cnncourse\")" in setup.source, f"{path.name}: first code cell must install the package"

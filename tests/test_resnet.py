@@ -1,0 +1,132 @@
+"""CIFAR ResNets: parameter counts against He et al. 2015 (Table 6), block types, block deletion."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnncourse import models
+from cnncourse.errors import InputShapeError
+from cnncourse.models.resnet import BasicBlock, CifarResNet, Shortcut
+
+# He et al. 2015, Table 6: parameters of the CIFAR-10 ResNets (in millions, as printed) and exact counts.
+PAPER_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
+EXACT_PARAMS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
+
+
+def count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("depth", sorted(PAPER_PARAMS_M))
+def test_parameter_counts_match_the_paper(depth: int) -> None:
+    model = models.build_model(f"resnet{depth}")
+    assert count(model) == EXACT_PARAMS[depth]
+    assert round(count(model) / 1e6, 2 if depth < 100 else 1) == PAPER_PARAMS_M[depth]
+
+
+@pytest.mark.parametrize("depth", [20, 56])
+def test_plain_and_preact_have_the_same_parameters_as_residual(depth: int) -> None:
+    plain, residual = models.build_model(f"plain{depth}"), models.build_model(f"resnet{depth}")
+    assert count(plain) == count(residual)
+    preact = CifarResNet(depth, block="preact")
+    assert count(preact) == count(residual)  # BN moves (stem BN becomes the final BN), shortcuts stay free
+
+
+def test_weight_layers_are_6n_plus_2() -> None:
+    model = models.resnet56()
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert len(convs) + len(linears) == 56
+    assert [c.out_channels for c in convs[::9]] == [16, 16, 32, 64]  # stem, then one conv of every 4.5 blocks
+
+
+@pytest.mark.parametrize("name", ["resnet20", "plain20", "resnet32", "plain56"])
+def test_builders_give_logits_for_a_non_default_class_count(name: str) -> None:
+    model = models.build_model(name, num_classes=7).eval()
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 7)
+    assert model.forward_features(torch.randn(2, 3, 32, 32)).shape == (2, 64, 8, 8)
+
+
+def test_residual_block_adds_its_input_and_plain_block_does_not() -> None:
+    torch.manual_seed(0)
+    residual = BasicBlock(16, 16, 1, "residual").eval()
+    plain = BasicBlock(16, 16, 1, "plain").eval()
+    plain.load_state_dict(residual.state_dict())
+    x = torch.rand(2, 16, 8, 8)
+    body = residual.bn2(residual.conv2(F.relu(residual.bn1(residual.conv1(x)))))
+    torch.testing.assert_close(residual(x), F.relu(body + x))
+    torch.testing.assert_close(plain(x), F.relu(body))
+
+
+def test_preact_block_has_nothing_after_the_addition() -> None:
+    torch.manual_seed(0)
+    block = BasicBlock(16, 16, 1, "preact").eval()
+    x = torch.randn(2, 16, 8, 8)
+    out = block.conv2(F.relu(block.bn2(block.conv1(F.relu(block.bn1(x))))))
+    torch.testing.assert_close(block(x), out + x)
+    assert (block(x) < 0).any()  # no final ReLU: the identity path carries negative values through
+
+
+def test_option_a_shortcut_subsamples_and_zero_pads() -> None:
+    x = torch.randn(2, 16, 8, 8)
+    y = Shortcut(32, 2)(x)
+    assert y.shape == (2, 32, 4, 4)
+    torch.testing.assert_close(y[:, 8:24], x[:, :, ::2, ::2])
+    assert y[:, :8].abs().sum() == 0 and y[:, 24:].abs().sum() == 0
+
+
+def test_without_block_replaces_only_that_block_by_its_shortcut() -> None:
+    model = models.resnet20().eval()
+    pruned = model.without_block(3)  # first block of stage 2: stride 2, 16 -> 32 channels
+    assert isinstance(pruned.blocks[3], Shortcut) and (pruned.blocks[3].out_channels, pruned.blocks[3].stride) == (32, 2)
+    assert isinstance(model.blocks[3], BasicBlock)  # the original is untouched
+    assert count(pruned) == count(model) - count(model.blocks[3])
+    x = torch.randn(2, 3, 32, 32)
+    h = pruned.blocks[:3](pruned.stem(x))
+    expected = torch.zeros(2, 32, 16, 16)
+    expected[:, 8:24] = h[:, :, ::2, ::2]
+    torch.testing.assert_close(pruned.blocks[3](h), expected)
+    assert pruned(x).shape == (2, 10)
+
+
+def test_deleting_an_identity_block_of_a_plain_net_is_the_identity() -> None:
+    model = models.plain20().eval()
+    x = torch.randn(2, 3, 32, 32)
+    pruned = model.without_block(1)
+    h = model.blocks[0](model.stem(x))
+    torch.testing.assert_close(pruned.blocks[1](h), h)
+    with pytest.raises(IndexError, match="blocks 0..8"):
+        model.without_block(9)
+
+
+def test_init_scale_multiplies_the_he_initialization() -> None:
+    torch.manual_seed(0)
+    base = CifarResNet(20)
+    torch.manual_seed(0)
+    scaled = CifarResNet(20, init_scale=0.5)
+    torch.testing.assert_close(scaled.blocks[0].conv1.weight, 0.5 * base.blocks[0].conv1.weight)
+    assert abs(float(base.blocks[4].conv2.weight.std()) - (2 / (32 * 9)) ** 0.5) < 0.01  # He: sqrt(2 / fan_out)
+    with pytest.raises(ValueError, match="positive"):
+        CifarResNet(20, init_scale=0)
+
+
+def test_batch_norm_off_gives_biases_and_no_bn_layers() -> None:
+    model = CifarResNet(20, batch_norm=False)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    assert model.blocks[0].conv1.bias is not None
+
+
+@pytest.mark.parametrize("depth", [19, 21, 2, 0])
+def test_bad_depth_is_refused_with_the_rule(depth: int) -> None:
+    with pytest.raises(ValueError, match="6n\\+2"):
+        CifarResNet(depth)
+
+
+def test_bad_block_type_and_bad_input_are_explained() -> None:
+    with pytest.raises(ValueError, match="residual"):
+        CifarResNet(20, block="dense")
+    with pytest.raises(InputShapeError, match="3 input channel"):
+        models.resnet20()(torch.randn(2, 1, 32, 32))

@@ -1,0 +1,160 @@
+"""The training loop: learning, history, checkpoint cache, preprocessing and augmentation."""
+
+import pytest
+import torch
+from torch import nn
+
+import cnncourse
+from cnncourse import data, train
+from cnncourse.data.transforms import Preprocess, random_crop, random_hflip
+from cnncourse.models import small_cnn
+
+
+def _toy_problem(n: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bright-left versus bright-right 8x8 uint8 images: learnable in a few steps."""
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 2, (n,), generator=generator)
+    images = torch.randint(0, 60, (n, 3, 8, 8), generator=generator, dtype=torch.uint8)
+    images[labels == 0, :, :, :4] += 150
+    images[labels == 1, :, :, 4:] += 150
+    return images, labels
+
+
+@pytest.fixture
+def private_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNNCOURSE_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_fit_learns_and_records_history():
+    images, labels = _toy_problem()
+    model = small_cnn(num_classes=2, widths=(8, 16))
+    history = train.fit(model, (images, labels), epochs=3, batch_size=32, lr=0.05, val=(images, labels),
+                        progress=False, device=torch.device("cpu"))
+    assert len(history.step_loss) == 3 * 8 and len(history.epochs["train_loss"]) == 3
+    assert history.final_train_loss(4) < 0.5 * history.step_loss[0]
+    assert history.last("val_accuracy") > 0.9
+    assert history.images_seen == 3 * 256
+
+
+def test_fit_runs_exact_number_of_steps():
+    images, labels = _toy_problem(100)
+    history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=7, batch_size=32,
+                        progress=False, device=torch.device("cpu"))
+    assert len(history.step_loss) == 7
+
+
+def test_same_seed_same_training():
+    images, labels = _toy_problem(64)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = small_cnn(num_classes=2, widths=(4,))
+        runs.append(train.fit(model, (images, labels), steps=5, batch_size=16, precision="fp32", seed=3,
+                              progress=False, device=torch.device("cpu")).step_loss)
+    assert runs[0] == runs[1]
+
+
+def test_checkpoint_cache_reloads_instead_of_training(private_cache):
+    images, labels = _toy_problem(64)
+    torch.manual_seed(0)
+    first_model = small_cnn(num_classes=2, widths=(4,))
+    first = train.fit(first_model, (images, labels), steps=4, batch_size=16, cache_name="toy", progress=False,
+                      device=torch.device("cpu"))
+    files = list((private_cache / "checkpoints").glob("toy-*.pt"))
+    assert len(files) == 1 and not first.from_cache
+    saved = torch.load(files[0], weights_only=True)  # plain tensors and lists only
+    assert set(saved) == {"state_dict", "history"}
+    second_model = small_cnn(num_classes=2, widths=(4,))
+    second = train.fit(second_model, (images, labels), steps=4, batch_size=16, cache_name="toy", progress=False,
+                       device=torch.device("cpu"))
+    assert second.from_cache and second.step_loss == first.step_loss
+    for a, b in zip(first_model.state_dict().values(), second_model.state_dict().values()):
+        assert torch.equal(a, b)
+    train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=5, batch_size=16, cache_name="toy",
+              progress=False, device=torch.device("cpu"))
+    assert len(list((private_cache / "checkpoints").glob("toy-*.pt"))) == 2  # other settings, other key
+
+
+def test_fit_needs_epochs_or_steps():
+    with pytest.raises(ValueError, match="exactly one of epochs"):
+        train.fit(small_cnn(), _toy_problem(8), progress=False)
+    with pytest.raises(ValueError, match="exactly one of epochs"):
+        train.fit(small_cnn(), _toy_problem(8), epochs=1, steps=1, progress=False)
+
+
+def test_fit_rejects_unknown_optimizer_and_schedule():
+    with pytest.raises(ValueError, match="optimizer must be"):
+        train.fit(small_cnn(num_classes=2), _toy_problem(8), steps=1, optimizer="rmsprop", progress=False)
+    with pytest.raises(ValueError, match="Unknown schedule"):
+        train.fit(small_cnn(num_classes=2), _toy_problem(8), steps=1, schedule="linear", progress=False)
+
+
+def test_milestone_schedule_divides_lr_by_ten():
+    model = nn.Linear(2, 2)
+    optimizer = train.make_optimizer(model, "sgd", 0.1, 0.9, 0.0)
+    schedule = train.make_schedule(optimizer, (0.5, 0.75), total_steps=8)
+    rates = []
+    for _ in range(8):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert rates == pytest.approx([0.1] * 4 + [0.01] * 2 + [0.001] * 2)
+
+
+def test_evaluate_and_predict_agree():
+    images, labels = _toy_problem(50)
+    model = small_cnn(num_classes=2, widths=(4,))
+    scores = train.evaluate(model, (images, labels), batch_size=16)
+    outputs = train.predict(model, images, batch_size=16)
+    assert outputs.shape == (50, 2)
+    assert scores["accuracy"] == pytest.approx((outputs.argmax(1) == labels).float().mean().item())
+    assert scores["loss"] == pytest.approx(nn.functional.cross_entropy(outputs, labels).item(), rel=1e-4)
+
+
+def test_segmentation_data_without_masks_cannot_train():
+    unlabelled = data.SegmentationData(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), None, ("a", "b"), "test", "toy", (0, 1))
+    with pytest.raises(ValueError, match="has no masks"):
+        train.fit(small_cnn(in_channels=1), unlabelled, steps=1, progress=False)
+
+
+def test_preprocess_scales_and_standardizes():
+    images = torch.full((2, 3, 4, 4), 255, dtype=torch.uint8)
+    raw, _ = Preprocess(scale=1)(images, None)
+    unit, _ = Preprocess()(images, None)
+    standard, _ = Preprocess(mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))(images, None)
+    assert raw.max() == 255 and unit.max() == 1 and torch.allclose(standard, torch.full_like(standard, 2.0))
+
+
+def test_random_crop_keeps_size_and_moves_content():
+    images = torch.arange(2 * 1 * 6 * 6, dtype=torch.float).view(2, 1, 6, 6)
+    torch.manual_seed(0)
+    cropped = random_crop(images, padding=2)
+    assert cropped.shape == images.shape
+    for original, window in zip(images, cropped):  # each crop is a shifted window of the zero-padded image
+        padded = nn.functional.pad(original, (2, 2, 2, 2))
+        assert any(torch.equal(padded[:, t:t + 6, l:l + 6], window) for t in range(5) for l in range(5))
+
+
+def test_random_hflip_flips_about_half():
+    images = torch.arange(1000 * 2, dtype=torch.float).view(1000, 1, 1, 2)
+    torch.manual_seed(0)
+    flipped = random_hflip(images)
+    changed = (flipped != images).any(dim=(1, 2, 3)).float().mean().item()
+    assert 0.4 < changed < 0.6
+    assert torch.equal(flipped.sort(-1).values, images)
+
+
+def test_use_bf16_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("CNNCOURSE_PRECISION", "fp32")
+    assert not train.use_bf16(torch.device("cpu"))
+
+
+def test_history_round_trip():
+    history = train.History(label="x", step_loss=[3.0, 2.0, 1.0])
+    history.log_epoch({"train_loss": 2.0})
+    again = train.History.from_dict(history.to_dict())
+    assert again == history and again.last("train_loss") == 2.0
+    assert history.smoothed_loss(2) == [2.5, 1.5]
+    with pytest.raises(KeyError, match="recorded"):
+        history.last("val_accuracy")
