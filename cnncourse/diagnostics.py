@@ -114,3 +114,28 @@ def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare
         raise TypeError(f"{type(model).__name__} has no without_block(index); use a CifarResNet.")
     return [evaluate(model.without_block(index), test, prepare=prepare)["accuracy"]
             for index in range(len(model.blocks))]
+
+
+def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> int:
+    """Multiply-adds of one forward pass in the conv and linear layers ("FLOPs" as He et al. 2015 count them).
+
+    Works on a model built on the meta device (``with torch.device("meta"): ...``), so even VGG-16 costs nothing.
+    """
+    total = 0
+
+    def count(module: nn.Module, _inputs: tuple, output: Tensor) -> None:
+        nonlocal total
+        if isinstance(module, nn.Conv2d):  # each output value: in/groups x kh x kw products
+            kh, kw = module.kernel_size
+            total += output.numel() * (module.in_channels // module.groups) * kh * kw
+        else:
+            total += output.numel() * module.in_features
+
+    hooks = [module.register_forward_hook(count) for _, module in weight_layers(model)]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(input_shape, device=next(model.parameters()).device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return total

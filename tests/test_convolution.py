@@ -145,4 +145,6 @@ def test_check_vertical_edge_kernel():
     blur = check_vertical_edge_kernel(KERNELS["box blur"])
     assert not blur and "sum to zero" in blur.message
     assert "3x3" in check_vertical_edge_kernel([[1, -1]]).message
-    assert "0 on a vertical edge" in check_vertical_edge_kernel([[0, 1, 0], [0, -2, 0], [0, 1, 0]]).message
+    assert "0 on a vertical edge" in check_vertical_edge_kernel([[1, -1, 0], [-1, 1, 0], [0, 0, 0]]).message
+    turned = check_vertical_edge_kernel([[0, 1, 0], [0, -2, 0], [0, 1, 0]])
+    assert not turned and "90 degrees" in turned.message

@@ -5,6 +5,9 @@ import tomllib
 from pathlib import Path
 
 import nbformat
+import yaml  # installed with JupyterLab (jupyter-events)
+
+from cnncourse.environment import MINIMUM_VERSIONS, version_tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> PyPI name
@@ -19,16 +22,17 @@ def _name_and_floor(requirement: str) -> tuple[str, str]:
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(map(_name_and_floor, project["dependencies"] + project["optional-dependencies"]["test"]))
-    conda_lines = re.findall(r"^\s*-\s+([A-Za-z][^\s#]*)\s*$", (ROOT / "environment.yml").read_text(), re.M)
-    conda = dict(map(_name_and_floor, (line for line in conda_lines if not line.startswith(("pip", "python")))))
+    listed = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    conda_lines = [item for item in listed if isinstance(item, str) and not item.startswith(("pip", "python"))]
+    conda = dict(map(_name_and_floor, conda_lines))
     assert conda == wanted, f"environment.yml {conda} differs from pyproject.toml {wanted}"
 
 
 def test_no_dependency_needs_newer_torch_than_available():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    floors = dict(map(_name_and_floor, project["dependencies"]))
-    assert floors["torch"] and floors["torch"] <= ">=2.14.1"
-    assert floors["torchvision"] and floors["torchvision"] <= ">=0.29.1"
+    floors = {name: version_tuple(floor.lstrip(">=")) for name, floor in map(_name_and_floor, project["dependencies"])}
+    assert (2, 0) <= floors["torch"] <= (2, 14, 1)
+    assert (0, 15) <= floors["torchvision"] <= (0, 29, 1)
 
 
 def test_readme_has_the_two_commands_and_the_course_map():
@@ -54,3 +58,10 @@ def test_notebooks_are_numbered_and_start_with_the_setup_cell():
         cells = nbformat.read(path, as_version=4).cells
         setup = next(cell for cell in cells if cell.cell_type == "code")
         assert "find_spec(\"cnncourse\")" in setup.source, f"{path.name}: first code cell must install the package"
+
+
+def test_start_here_checks_the_same_floors_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    floors = dict(map(_name_and_floor, project["dependencies"]))
+    for name, minimum in MINIMUM_VERSIONS.items():
+        assert floors[name] == f">={minimum}", f"{name}: start-here checks {minimum}, pyproject says {floors[name]}"

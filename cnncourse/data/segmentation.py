@@ -96,15 +96,17 @@ def training_targets(data: SegmentationData, weights: Tensor | None = None) -> t
     return data.images, torch.stack([masks, weights], dim=1)
 
 
-def elastic_displacement(size: tuple[int, int], std: float, grid: int = 3) -> Tensor:
+def elastic_displacement(size: tuple[int, int], std: float, grid: int = 3, limit: float | None = None) -> Tensor:
     """A smooth random displacement field for ``v2.functional.elastic``: (1, H, W, 2) in its -1..1 units.
 
     As in the U-Net paper: Gaussian displacement vectors (``std`` pixels) on a coarse ``grid`` x ``grid``
-    lattice, interpolated bicubically to every pixel.
+    lattice, interpolated bicubically to every pixel; no pixel moves farther than ``limit`` (default 3 std).
     """
     height, width = size
     coarse = torch.randn(1, 2, grid, grid) * std  # (1, 2, grid, grid) in pixels
     field = torch.nn.functional.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=True)
+    limit = 3 * std if limit is None else limit
+    field = field.clamp(-limit, limit)  # (1, 2, H, W)
     scale = torch.tensor([2.0 / width, 2.0 / height]).view(1, 2, 1, 1)  # pixels -> grid_sample units
     return (field * scale).permute(0, 2, 3, 1)  # (1, H, W, 2)
 
@@ -123,7 +125,7 @@ class SegmentationAugment:
     flips: bool = True
     elastic_std: float = 10.0  # px; the paper: random displacements on a coarse 3x3 grid with std 10 px
     elastic_grid: int = 3
-    border: int = 16
+    border: int = 32  # >= the largest displacement (3 std), so the deformation never pulls in empty fill
     mean: float = ISBI2012_MEAN
     std: float = ISBI2012_STD
 
@@ -142,7 +144,8 @@ class SegmentationAugment:
             target = target[:, top:top + span, left:left + span]
         image, target = self.flip()(tv_tensors.Image(image), tv_tensors.Mask(target))
         if self.elastic_std > 0:
-            displacement = elastic_displacement(image.shape[-2:], self.elastic_std, self.elastic_grid)
+            displacement = elastic_displacement(image.shape[-2:], self.elastic_std, self.elastic_grid,
+                                                limit=self.border if size is not None else None)
             image = v2.functional.elastic(image, displacement)  # bilinear for the image
             target = v2.functional.elastic(target, displacement)  # nearest neighbour for a Mask
         if size is not None:

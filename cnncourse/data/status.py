@@ -19,12 +19,16 @@ class DatasetStatus:
     download_mb: float
     download_from: str
 
+    def state(self) -> str:
+        """Where it is, or what would be downloaded."""
+        if self.found_at is not None:
+            return f"ready, found at {self.found_at}."
+        return (f"not on this machine yet; the first notebook that needs it downloads about "
+                f"{self.download_mb:.0f} MB from {self.download_from}.")
+
     def advice(self) -> str:
         """One plain sentence for the learner."""
-        if self.found_at is not None:
-            return f"{self.title}: ready, found at {self.found_at}."
-        return (f"{self.title}: not on this machine yet; the first notebook that needs it downloads about "
-                f"{self.download_mb:.0f} MB from {self.download_from}.")
+        return f"{self.title}: {self.state()}"
 
 
 def _present(key: str, folder: Path) -> bool:

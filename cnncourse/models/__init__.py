@@ -5,13 +5,14 @@ from .resnet import BLOCK_TYPES, CifarResNet, plain20, plain32, plain44, plain56
 from .resnet import resnet20, resnet32, resnet44, resnet56, resnet110
 from .simple_cnn import SmallCNN, small_cnn
 from .inception import InceptionModule, InceptionNet, inception_small
+from .unet import UNet, unet, unet_small
 from .vgg import VGG, conv_stack, vgg_medium, vgg_small, vgg_tiny
 
 REGISTRY = {
     builder.__name__: builder
     for builder in (small_cnn, resnet20, resnet32, resnet44, resnet56, resnet110,
                     plain20, plain32, plain44, plain56, plain110, conv_autoencoder,
-                    vgg_tiny, vgg_small, vgg_medium, inception_small)
+                    vgg_tiny, vgg_small, vgg_medium, inception_small, unet, unet_small)
 }
 
 

@@ -115,9 +115,9 @@ class LabServer:
                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+        with self.log_path.open("w") as log:  # the server keeps its own copy of the file descriptor
+            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -274,7 +274,8 @@ class RunResult:
         for cell in self.code_cells:
             for output in cell["outputs"]:
                 text = output_text(output)
-                if FIGURE_AS_TEXT.search(text):
+                drawn = any(kind.startswith("image/") for kind in output.get("data", {}))
+                if FIGURE_AS_TEXT.search(text) and not drawn:
                     problems.append(CellProblem(cell["index"], first_line(cell["source"]),
                                                 f"figure shown as text, not drawn: {FIGURE_AS_TEXT.search(text)[0]}"))
         return problems
@@ -412,3 +413,58 @@ class NotebookPage:
             if quiet >= 2 and state["images"] != before["images"]:
                 return state
         return state
+
+
+@dataclass
+class Control:
+    """One input of a widget that a learner changes: a slider, a dropdown or toggle buttons."""
+
+    kind: str
+    locator: object
+
+    def describe(self) -> str:
+        return self.kind
+
+
+def find_control(cell) -> Control | None:
+    """The first slider in a cell's outputs, else its first dropdown, else its first toggle buttons."""
+    for kind, selector in (("slider", ".widget-hslider, .widget-slider"), ("dropdown", ".widget-dropdown select"),
+                           ("toggle buttons", ".widget-toggle-buttons")):
+        found = cell.locator(selector)
+        if found.count():
+            return Control(kind, found.first)
+    return None
+
+
+def change_control(page, control: Control, step: int) -> str:
+    """Move the control to a new value (step 0 and 1 give two different values); returns what was done."""
+    if control.kind == "slider":
+        track = control.locator.locator(".noUi-target").first
+        handle = control.locator.locator(".noUi-handle").first
+        track.scroll_into_view_if_needed()
+        box, grip = track.bounding_box(), handle.bounding_box()
+        start_x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+        now = (start_x - box["x"]) / box["width"]
+        targets = [0.85, 0.2] if now < 0.5 else [0.2, 0.85]
+        target_x = box["x"] + targets[step] * box["width"]
+        page.mouse.move(start_x, y)
+        page.mouse.down()
+        page.mouse.move(target_x, y, steps=8)
+        page.mouse.up()
+        return f"dragged the slider handle to {targets[step]:.0%} of its track"
+    if control.kind == "dropdown":
+        options = control.locator.locator("option").all_text_contents()
+        current = control.locator.evaluate("s => s.selectedIndex")
+        choices = [k for k in range(len(options)) if k != current]
+        if not choices:
+            raise AssertionError("the dropdown has a single option")
+        pick = choices[min(step, len(choices) - 1)] if step == 0 else choices[-1]
+        control.locator.select_option(index=pick)
+        return f"chose {options[pick]!r} in the dropdown"
+    buttons = control.locator.locator("button")
+    labels = buttons.all_text_contents()
+    active = [k for k in range(len(labels)) if "mod-active" in (buttons.nth(k).get_attribute("class") or "")]
+    choices = [k for k in range(len(labels)) if k not in active]
+    pick = choices[0] if step == 0 else choices[-1]
+    buttons.nth(pick).click()
+    return f"clicked the toggle button {labels[pick]!r}"

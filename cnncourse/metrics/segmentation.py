@@ -1,0 +1,82 @@
+"""Metrics of a binary segmentation (1 = foreground, here cell interior) against its label mask.
+
+Masks are (H, W) or a stack (N, H, W), as tensors or NumPy arrays of 0/1 or booleans. Pixel
+error, IoU and Dice pool all pixels of the stack; the Rand error is computed per slice and averaged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skimage.measure import label as connected_components
+from skimage.metrics import adapted_rand_error
+from torch import Tensor
+
+from ..errors import InputShapeError
+
+Mask = Tensor | np.ndarray
+
+
+def _as_bool(mask: Mask, name: str) -> np.ndarray:
+    array = mask.detach().cpu().numpy() if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.ndim not in (2, 3):
+        raise InputShapeError(f"{name} must be a mask (H, W) or a stack (N, H, W); got shape {array.shape}.")
+    if array.dtype != bool and not np.isin(array, (0, 1)).all():
+        raise InputShapeError(f"{name} must hold only 0 and 1 (or booleans); threshold probabilities first, "
+                              "e.g. probability > 0.5.")
+    return array.astype(bool)
+
+
+def _pair(prediction: Mask, target: Mask) -> tuple[np.ndarray, np.ndarray]:
+    predicted, true = _as_bool(prediction, "prediction"), _as_bool(target, "target")
+    if predicted.shape != true.shape:
+        raise InputShapeError(f"prediction {predicted.shape} and target {true.shape} must have the same shape.")
+    return predicted, true
+
+
+def pixel_error(prediction: Mask, target: Mask) -> float:
+    """Fraction of pixels whose predicted class differs from the label (1 - pixel accuracy)."""
+    predicted, true = _pair(prediction, target)
+    return float((predicted != true).mean())
+
+
+def foreground_iou(prediction: Mask, target: Mask) -> float:
+    """Intersection over union of the foreground: |P and T| / |P or T| (1.0 when both are empty)."""
+    predicted, true = _pair(prediction, target)
+    union = np.logical_or(predicted, true).sum()
+    return 1.0 if union == 0 else float(np.logical_and(predicted, true).sum() / union)
+
+
+def dice(prediction: Mask, target: Mask) -> float:
+    """Dice coefficient of the foreground: 2 |P and T| / (|P| + |T|) (1.0 when both are empty)."""
+    predicted, true = _pair(prediction, target)
+    total = predicted.sum() + true.sum()
+    return 1.0 if total == 0 else float(2 * np.logical_and(predicted, true).sum() / total)
+
+
+def rand_error(prediction: Mask, target: Mask) -> float:
+    """Adapted Rand error of the cells (connected components of the foreground), averaged over slices.
+
+    ``skimage.metrics.adapted_rand_error`` with the label's membranes (0) ignored: 0 means every pair
+    of pixels is grouped into the same cell in both; merging two cells or splitting one raises it.
+    """
+    predicted, true = _pair(prediction, target)
+    if predicted.ndim == 2:
+        predicted, true = predicted[None], true[None]
+    errors = [adapted_rand_error(connected_components(t, connectivity=1), connected_components(p, connectivity=1),
+                                 ignore_labels=(0,))[0]
+              for p, t in zip(predicted, true)]
+    return float(np.mean(errors))
+
+
+def segmentation_scores(prediction: Mask, target: Mask) -> dict[str, float]:
+    """All four metrics: pixel error, foreground IoU, Dice and Rand error."""
+    return {"pixel error": pixel_error(prediction, target), "foreground IoU": foreground_iou(prediction, target),
+            "Dice": dice(prediction, target), "Rand error": rand_error(prediction, target)}
+
+
+def threshold_probabilities(probabilities: Tensor, threshold: float = 0.5) -> Tensor:
+    """Foreground where the predicted probability exceeds ``threshold``: a 0/1 uint8 mask of the same shape."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must lie between 0 and 1; got {threshold}.")
+    return (torch.as_tensor(probabilities) > threshold).to(torch.uint8)

@@ -1,0 +1,160 @@
+"""Segmentation lesson machinery: the weighted pixel loss, overlap-tile inference, baselines, error maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import ndimage
+from torch import Tensor, nn
+
+from .errors import InputShapeError
+from .models.unet import UNet, center_crop
+from .validate import describe
+
+# The U-Net paper's ISBI 2012 results (Ronneberger et al. 2015, Table 1) on the challenge's hidden test labels.
+PAPER_ISBI2012 = {"warping error": 0.000353, "Rand error": 0.0382, "pixel error": 0.0611}
+
+
+@dataclass(frozen=True)
+class PixelCrossEntropy:
+    """Cross-entropy of every pixel, averaged; with ``border_weights`` each pixel's loss is multiplied by w(x).
+
+    Targets are (B, 2, H, W) (mask, weight) or a mask (B, H, W); they are centre-cropped to the output
+    size, so the same loss serves padded and unpadded ('valid') U-Nets.
+    """
+
+    border_weights: bool = True
+
+    def __call__(self, logits: Tensor, targets: Tensor) -> Tensor:
+        mask, weight = (targets, None) if targets.ndim == 3 else (targets[:, 0], targets[:, 1])
+        height, width = logits.shape[-2:]
+        mask = center_crop(mask, height, width).long()  # (B, h, w)
+        loss = F.cross_entropy(logits, mask, reduction="none")  # (B, h, w)
+        if self.border_weights:
+            if weight is None:
+                raise ValueError("border_weights=True needs targets (B, 2, H, W) that carry the weight map.")
+            loss = loss * center_crop(weight, height, width)
+        return loss.mean()
+
+
+def mirror_pad(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
+    """Pad a batch (N, C, H, W) by mirroring its border (the paper's way to give edge pixels context)."""
+    if max(top, bottom) >= x.shape[-2] or max(left, right) >= x.shape[-1]:
+        raise InputShapeError(f"Mirror padding by ({top}, {bottom}, {left}, {right}) needs an image larger than "
+                              f"the padding; got {describe(x)}. Use smaller tiles.")
+    return F.pad(x, (left, right, top, bottom), mode="reflect")
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """Where overlap tiles go: input tile size, context margin, output size used per tile, tile starts."""
+
+    tile: int
+    margin: int
+    output: int
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+
+    def padding(self, height: int, width: int) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right) mirror padding so that every tile lies inside the padded image."""
+        return (self.margin, self.rows[-1] + self.tile - self.margin - height,
+                self.margin, self.cols[-1] + self.tile - self.margin - width)
+
+
+def _starts(length: int, output: int, step: int) -> tuple[int, ...]:
+    starts = list(range(0, max(length - output, 0) + 1, step))
+    if starts[-1] + output < length:
+        starts.append(starts[-1] + step)
+    return tuple(starts)
+
+
+def plan_tiles(model: UNet, height: int, width: int, *, tile: int, margin: int | None = None) -> TilePlan:
+    """Tiles of ``tile`` input pixels whose central part covers the image; starts aligned to the 2x2 poolings.
+
+    'valid' U-Net: the margin is what the network trims off. 'same' U-Net: ``margin`` pixels of each tile's
+    border are discarded (default: the receptive-field radius, rounded up to 2^depth), so every kept pixel
+    saw only real or mirrored image, never the zero padding at a tile edge.
+    """
+    align = 2**model.depth
+    model.output_size(tile)  # raises a clear InputShapeError for a tile size the network cannot take
+    if model.padding == "valid":
+        margin = model.margin(tile)
+    elif margin is None:
+        margin = -(-model.context_radius() // align) * align
+    output = tile - 2 * margin
+    step = output // align * align  # tiles start on the pooling grid, so they agree where they overlap
+    if step <= 0:
+        raise InputShapeError(f"A tile of {tile} pixels with a margin of {margin} leaves no room for output; "
+                              f"use tiles of at least {2 * margin + align} pixels.")
+    return TilePlan(tile, margin, output, _starts(height, output, step), _starts(width, output, step))
+
+
+@torch.no_grad()
+def predict_tiled(model: UNet, x: Tensor, *, tile: int, margin: int | None = None) -> Tensor:
+    """Overlap-tile inference: logits (N, K, H, W) of a whole batch (N, C, H, W), tile by tile, mirror-padded."""
+    model.eval()
+    height, width = x.shape[-2:]
+    plan = plan_tiles(model, height, width, tile=tile, margin=margin)
+    padded = mirror_pad(x, *plan.padding(height, width))
+    crop = 0 if model.padding == "valid" else plan.margin  # where the kept output starts within a tile's output
+    logits = x.new_zeros(x.shape[0], model.num_classes, plan.rows[-1] + plan.output, plan.cols[-1] + plan.output)
+    for row in plan.rows:
+        for col in plan.cols:
+            out = model(padded[..., row:row + plan.tile, col:col + plan.tile])
+            logits[..., row:row + plan.output, col:col + plan.output] = out[..., crop:crop + plan.output,
+                                                                            crop:crop + plan.output]
+    return logits[..., :height, :width]
+
+
+@torch.no_grad()
+def predict_whole(model: UNet, x: Tensor, *, tile: int, margin: int | None = None) -> Tensor:
+    """The same prediction in one pass over the whole mirror-padded image (the reference for tiling)."""
+    model.eval()
+    height, width = x.shape[-2:]
+    plan = plan_tiles(model, height, width, tile=tile, margin=margin)
+    out = model(mirror_pad(x, *plan.padding(height, width)))
+    crop = 0 if model.padding == "valid" else plan.margin
+    return out[..., crop:crop + height, crop:crop + width]
+
+
+def interior_probability(model: UNet, images: Tensor, *, prepare, tile: int) -> Tensor:
+    """P(cell interior) (N, H, W) for uint8 slices (N, 1, H, W), by overlap-tile inference."""
+    x, _ = prepare(images, torch.zeros(len(images)), False)
+    return predict_tiled(model, x, tile=tile).softmax(1)[:, 1]
+
+
+def best_global_threshold(images: Tensor, masks: Tensor) -> int:
+    """The intensity t (0..255) for which 'interior where pixel > t' makes the fewest pixel errors on these slices."""
+    intensity = images[:, 0].flatten().long()
+    interior = masks.flatten().bool()
+    interior_counts = torch.bincount(intensity[interior], minlength=256)
+    membrane_counts = torch.bincount(intensity[~interior], minlength=256)
+    # errors(t) = interior pixels at or below t + membrane pixels above t
+    errors = interior_counts.cumsum(0) + (membrane_counts.sum() - membrane_counts.cumsum(0))
+    return int(errors.argmin())
+
+
+def threshold_baseline(images: Tensor, threshold: int) -> Tensor:
+    """The global-intensity baseline: 1 (interior) where the pixel is brighter than ``threshold``. (N, H, W)."""
+    return (images[:, 0] > threshold).to(torch.uint8)
+
+
+def distance_to_membrane(mask: Tensor) -> Tensor:
+    """For each pixel of masks (N, H, W), its distance in pixels to the nearest labelled membrane pixel."""
+    return torch.stack([torch.from_numpy(ndimage.distance_transform_edt(m.numpy() > 0)).float() for m in mask])
+
+
+def error_breakdown(prediction: Tensor, masks: Tensor, images: Tensor, *, near: float = 2.0,
+                    dark_threshold: int) -> dict[str, float]:
+    """Where the errors are: the share within ``near`` px of a labelled membrane, and the error rate on
+    dark pixels labelled interior (organelles such as mitochondria, darker than ``dark_threshold``)."""
+    wrong = prediction.bool() != masks.bool()
+    distance = distance_to_membrane(masks)
+    dark_interior = masks.bool() & (images[:, 0] <= dark_threshold)
+    return {"share of errors near membranes": float((wrong & (distance <= near)).sum() / wrong.sum().clamp_min(1)),
+            "share of pixels near membranes": float((distance <= near).float().mean()),
+            "error rate on dark interior pixels": float(wrong[dark_interior].float().mean()),
+            "share of interior pixels that are dark": float(dark_interior.sum() / masks.bool().sum())}

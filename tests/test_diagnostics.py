@@ -1,0 +1,101 @@
+"""Diagnostics: gradient norms per layer, the loss landscape along the gradient, block deletion."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from cnncourse import diagnostics, models
+from cnncourse.models.resnet import CifarResNet
+
+
+def tiny_batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 3, 16, 16, generator=generator), torch.randint(0, 10, (n,), generator=generator)
+
+
+def test_weight_layers_are_listed_input_to_output() -> None:
+    names = [name for name, _ in diagnostics.weight_layers(models.resnet20())]
+    assert len(names) == 20
+    assert names[0] == "stem.0" and names[1] == "blocks.0.conv1" and names[-1] == "head.3"
+
+
+def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
+    torch.manual_seed(0)
+    model = CifarResNet(8).eval()
+    x, y = tiny_batch()
+    norms = diagnostics.layer_gradient_norms(model, x, y)
+    assert not model.training and all(p.grad is None for p in model.parameters())
+    model.train()
+    nn.functional.cross_entropy(model(x), y).backward()
+    assert list(norms) == [name for name, _ in diagnostics.weight_layers(model)]
+    assert norms["blocks.1.conv2"] == pytest.approx(float(model.blocks[1].conv2.weight.grad.norm()), rel=1e-5)
+    assert norms["head.3"] == pytest.approx(float(model.head[3].weight.grad.norm()), rel=1e-5)
+
+
+def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_skips() -> None:
+    x, y = tiny_batch(32)
+    ratios = {}
+    for name, kwargs in {"plain": dict(block="plain", batch_norm=False), "residual": dict(block="residual")}.items():
+        torch.manual_seed(0)
+        norms = list(diagnostics.layer_gradient_norms(CifarResNet(32, init_scale=0.8, **kwargs), x, y).values())
+        ratios[name] = norms[0] / norms[-2]  # first conv over last conv
+    assert ratios["plain"] < 1e-3 < 0.1 < ratios["residual"]
+
+
+def test_landscape_probe_on_a_quadratic_matches_the_formula() -> None:
+    # loss = 0.5 * a * w^2 (mean over a batch of identical points): gradient a w, after a step w (1 - eta a)
+    model = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+    a = 3.0
+    loss_fn = lambda out, target: 0.5 * a * (out ** 2).mean()  # noqa: E731 (a loss on the output only)
+    x, y = torch.ones(4, 1), torch.zeros(4)
+    probe = diagnostics.landscape_along_gradient(model, x, y, step_sizes=(0.1, 0.2), loss_fn=loss_fn)
+    g = a * 2.0
+    expected_w = [2.0, 2.0 - 0.1 * g, 2.0 - 0.2 * g]
+    assert probe.step_sizes == (0.0, 0.1, 0.2)
+    assert probe.losses == pytest.approx([0.5 * a * w * w for w in expected_w])
+    assert probe.gradient_changes == pytest.approx([abs(a * w - g) for w in expected_w])
+    assert probe.loss_range == pytest.approx(max(probe.losses) - min(probe.losses))
+    assert probe.max_gradient_change == pytest.approx(a * 0.2 * g)
+    assert float(model.weight) == 2.0  # weights restored
+
+
+def test_landscape_probe_restores_weights_and_batch_norm_statistics() -> None:
+    torch.manual_seed(0)
+    model = CifarResNet(8).eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x, y = tiny_batch()
+    probe = diagnostics.landscape_along_gradient(model, x, y, step_sizes=(0.01, 0.1))
+    assert len(probe.losses) == 3 and probe.losses[1] < probe.losses[0]  # a small step downhill lowers the loss
+    assert not model.training
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, before[key])
+
+
+def test_deletion_sweep_gives_one_accuracy_per_block_matching_evaluate() -> None:
+    from cnncourse.data import ImageData
+    from cnncourse.train import evaluate
+    torch.manual_seed(0)
+    model = CifarResNet(8).eval()  # 3 blocks
+    generator = torch.Generator().manual_seed(0)
+    test = ImageData(torch.randint(0, 256, (20, 3, 16, 16), dtype=torch.uint8, generator=generator),
+                     torch.randint(0, 10, (20,), generator=generator), tuple("abcdefghij"), "test", "random")
+    accuracies = diagnostics.deletion_sweep(model, test)
+    assert len(accuracies) == 3
+    assert accuracies[1] == evaluate(model.without_block(1), test)["accuracy"]
+    with pytest.raises(TypeError, match="without_block"):
+        diagnostics.deletion_sweep(nn.Linear(2, 2), test)
+
+
+def test_multiply_adds_of_one_convolution_and_of_resnet18() -> None:
+    conv = nn.Conv2d(3, 8, 3, padding=1)
+    assert diagnostics.multiply_adds(conv, (1, 3, 10, 10)) == 8 * 10 * 10 * 3 * 3 * 3
+    linear = nn.Sequential(nn.Flatten(), nn.Linear(12, 5))
+    assert diagnostics.multiply_adds(linear, (1, 3, 2, 2)) == 60
+    from torchvision.models import resnet18
+    with torch.device("meta"):
+        net = resnet18()
+    assert round(diagnostics.multiply_adds(net, (1, 3, 224, 224)) / 1e9, 2) == 1.81  # 1.8 GFLOPs in He et al. 2015
