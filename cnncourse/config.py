@@ -24,6 +24,7 @@ T = TypeVar("T")
 PROFILE_ENV = "CNNCOURSE_PROFILE"
 DATA_ENV = "CNNCOURSE_DATA"
 CACHE_ENV = "CNNCOURSE_CACHE"
+THREADS_ENV = "CNNCOURSE_THREADS"
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,20 @@ def cache_dir() -> Path:
         return Path(value).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
     return Path(base) / "cnncourse"
+
+
+def apply_thread_setting() -> int:
+    """Use ``CNNCOURSE_THREADS`` CPU threads if set (1 keeps a busy 2-core machine responsive); return the count.
+
+    PyTorch's default, one thread per core, is fastest on an idle machine; when another program keeps a
+    core busy, threads waiting for each other can make training many times slower than one thread.
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive whole number of threads, not {value!r}.")
+        torch.set_num_threads(int(value))
+    return torch.get_num_threads()
+
+
+apply_thread_setting()

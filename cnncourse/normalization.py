@@ -9,17 +9,23 @@ import torch
 from torch import Tensor, nn
 
 from .config import seed_everything
-from .train import History, Prepare, fit
+from .data.containers import ImageData
+from .data.stats import standardizer
+from .train import History, Prepare, evaluate, fit
 
 
-def train_each_scaling(build_model: Callable[[], nn.Module], train_data, preprocessors: Mapping[str, Prepare], *,
-                       seed: int = 0, **fit_options) -> dict[str, History]:
-    """Train a freshly built model (same seed, same initial weights) once per input preprocessing."""
+def train_each(build_model: Callable[[], nn.Module], train_data, runs: Mapping[str, Mapping[str, object]], *,
+               seed: int = 0, **common_options) -> dict[str, History]:
+    """Train a freshly built model (same seed, so same initial weights and batches) once per run.
+
+    ``runs`` maps a run's name to the ``fit`` options it changes (e.g. ``{"prepare": ..., "lr": ...}``);
+    every other option comes from ``common_options``.
+    """
     histories = {}
-    for name, prepare in preprocessors.items():
+    for name, options in runs.items():
         seed_everything(seed)
         model = build_model()
-        histories[name] = fit(model, train_data, prepare=prepare, seed=seed, label=name, **fit_options)
+        histories[name] = fit(model, train_data, seed=seed, label=name, **{**common_options, **options})
     return histories
 
 
@@ -61,3 +67,20 @@ def fold_normalization(conv: nn.Conv2d, mean: tuple[float, ...], std: tuple[floa
         folded.weight.copy_(weight)
         folded.bias.copy_(bias - (weight * mean_t).sum(dim=(1, 2, 3)))
     return folded
+
+
+def train_and_test_each(build_model: Callable[[int, int], nn.Module],
+                        datasets: Mapping[str, tuple[ImageData, ImageData]], *, seed: int = 0,
+                        **fit_options) -> dict[str, float]:
+    """Train ``build_model(in_channels, num_classes)`` on each (train, test) pair; return each test accuracy.
+
+    Each run standardizes its input with the statistics of its own training images.
+    """
+    scores = {}
+    for name, (train_data, test_data) in datasets.items():
+        seed_everything(seed)
+        model = build_model(train_data.images.shape[1], train_data.num_classes)
+        prepare = standardizer(train_data)
+        fit(model, train_data, prepare=prepare, seed=seed, label=name, **fit_options)
+        scores[name] = evaluate(model, test_data, prepare=prepare)["accuracy"]
+    return scores

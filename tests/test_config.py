@@ -79,3 +79,15 @@ def test_cache_dir_follows_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("CNNCOURSE_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert config.cache_dir() == tmp_path / "cnncourse"
+
+
+def test_thread_setting_from_environment(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("CNNCOURSE_THREADS", "1")
+        assert config.apply_thread_setting() == 1
+        monkeypatch.setenv("CNNCOURSE_THREADS", "many")
+        with pytest.raises(ValueError, match="positive whole number"):
+            config.apply_thread_setting()
+    finally:
+        torch.set_num_threads(before)

@@ -11,7 +11,7 @@ from cnncourse import models
 from cnncourse.convolution import (KERNELS, channel_responses, colour_share, conv2d_loops, conv2d_unfold,
                                    conv_output_size, conv_parameter_count, preset_kernel, same_kernel_on_every_channel)
 from cnncourse.errors import InputShapeError
-from cnncourse.exercises.convolution import check_output_size, check_parameter_count, check_vertical_edge_kernel
+from cnncourse.exercises.convolution import check_colour_edge_filter, check_output_size, check_parameter_count
 
 SETTINGS = [  # (in_channels, out_channels, kernel_size, stride, padding, height, width)
     (3, 4, 3, 1, 0, 7, 7),
@@ -127,24 +127,33 @@ def test_check_parameter_count():
 
 
 def test_check_output_size():
-    expected = nn.Conv2d(1, 1, 5, stride=2, padding=1)(torch.zeros(1, 1, 32, 32)).shape[-1]
+    expected = nn.Conv2d(1, 1, 5, stride=3, padding=2)(torch.zeros(1, 1, 32, 32)).shape[-1]
     assert check_output_size(expected) and check_output_size(float(expected))
     assert not check_output_size(None)
-    assert "padding" in check_output_size(conv_output_size(32, 5, stride=2)).message
-    assert "stride" in check_output_size(conv_output_size(32, 5, padding=1)).message
+    assert "padding" in check_output_size(conv_output_size(32, 5, stride=3)).message
+    assert "stride" in check_output_size(conv_output_size(32, 5, padding=2)).message
     assert "whole number" in check_output_size((32 + 2 - 5) / 2 + 1).message
 
 
-def test_check_vertical_edge_kernel():
-    assert check_vertical_edge_kernel(KERNELS["vertical edges (Sobel x)"])
-    assert check_vertical_edge_kernel([[1, 0, -1], [1, 0, -1], [1, 0, -1]])  # Prewitt, either sign
-    assert check_vertical_edge_kernel(torch.tensor([[0.0, 0, 0], [-1, 1, 0], [0, 0, 0]]))
-    assert not check_vertical_edge_kernel(None)
-    horizontal = check_vertical_edge_kernel(KERNELS["horizontal edges (Sobel y)"])
-    assert not horizontal and "horizontal" in horizontal.message
-    blur = check_vertical_edge_kernel(KERNELS["box blur"])
-    assert not blur and "sum to zero" in blur.message
-    assert "3x3" in check_vertical_edge_kernel([[1, -1]]).message
-    assert "0 on a vertical edge" in check_vertical_edge_kernel([[1, -1, 0], [-1, 1, 0], [0, 0, 0]]).message
-    turned = check_vertical_edge_kernel([[0, 1, 0], [0, -2, 0], [0, 1, 0]])
-    assert not turned and "90 degrees" in turned.message
+def test_check_output_size_names_rounding_and_stride_mistakes():
+    assert "rounds up" in check_output_size(12).message and "stride 1" in check_output_size(32).message
+
+
+def test_check_colour_edge_filter():
+    sobel = torch.tensor(KERNELS["vertical edges (Sobel x)"])
+    opponent = torch.stack([sobel, -sobel, torch.zeros(3, 3)])  # red minus green, compared left to right
+    assert check_colour_edge_filter(opponent)
+    assert check_colour_edge_filter((-opponent).tolist())
+    assert check_colour_edge_filter(torch.stack([sobel, -sobel / 2, -sobel / 2]))  # red against green and blue
+    assert not check_colour_edge_filter(None)
+    on_every_channel = check_colour_edge_filter(sobel.expand(3, 3, 3))
+    assert not on_every_channel and "gray edge" in on_every_channel.message
+    only_red = check_colour_edge_filter(torch.stack([sobel, torch.zeros(3, 3), torch.zeros(3, 3)]))
+    assert not only_red and "gray edge" in only_red.message
+    colour_blob = check_colour_edge_filter(torch.stack([torch.ones(3, 3), -torch.ones(3, 3), torch.zeros(3, 3)]))
+    assert not colour_blob and "flat red" in colour_blob.message and "sum to zero" in colour_blob.message
+    horizontal = torch.tensor(KERNELS["horizontal edges (Sobel y)"])
+    across = check_colour_edge_filter(torch.stack([horizontal, -horizontal, torch.zeros(3, 3)]))
+    assert not across and "0 on a vertical edge between red" in across.message
+    one_kernel = check_colour_edge_filter(sobel)
+    assert not one_kernel and "one for each of R, G and B" in one_kernel.message

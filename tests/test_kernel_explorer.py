@@ -20,23 +20,23 @@ def image() -> torch.Tensor:
 def test_explore_kernel_equals_conv2d_with_the_kernel_on_every_channel(image):
     kernel = preset_kernel("vertical edges (Sobel x)")
     view = explore_kernel(image, kernel)
-    expected = F.conv2d(image[None].float() / 255, same_kernel_on_every_channel(kernel), padding=1)[0, 0]
-    assert view.feature_map.shape == (12, 10)
+    expected = F.conv2d(image[None].float() / 255, same_kernel_on_every_channel(kernel))[0, 0]
+    assert view.feature_map.shape == (10, 8)  # no padding: 2 pixels fewer
     torch.testing.assert_close(view.feature_map, expected)
     torch.testing.assert_close(view.responses.sum(0), view.feature_map)
 
 
 def test_explore_kernel_on_one_channel(image):
     view = explore_kernel(image, "box blur", channels="G")
-    expected = F.conv2d(image[None, 1:2].float() / 255, preset_kernel("box blur")[None, None], padding=1)[0, 0]
+    expected = F.conv2d(image[None, 1:2].float() / 255, preset_kernel("box blur")[None, None])[0, 0]
     torch.testing.assert_close(view.feature_map, expected)
     assert view.responses[0].abs().max() == 0 and view.responses[2].abs().max() == 0
 
 
 def test_explore_kernel_summary_names_kernel_and_range(image):
     view = explore_kernel(image, [[0, 0, 0], [0, 1, 0], [0, 0, 0]], channels="R")
-    red = image[0].float() / 255
-    assert view.summary.startswith("kernel [0 0 0; 0 1 0; 0 0 0] on R: feature map 12x10")
+    red = image[0, 1:-1, 1:-1].float() / 255  # the identity kernel without padding: the inner pixels
+    assert view.summary.startswith("kernel [0 0 0; 0 1 0; 0 0 0] on R: feature map 10x8")
     assert f"min {red.min().item():.3f}" in view.summary and f"max {red.max().item():.3f}" in view.summary
 
 

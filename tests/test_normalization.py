@@ -11,10 +11,10 @@ from torch import nn
 
 from cnncourse import data, models
 from cnncourse.data.colour import EQUAL_LUMA_TINTS, colour_only_task, luma, tint
-from cnncourse.data.stats import ChannelStats, channel_stats, mean_of_image_stds, stats_standard_error
+from cnncourse.data.stats import channel_stats, mean_of_image_stds, standardizer, stats_standard_error
 from cnncourse.errors import InputShapeError
 from cnncourse.exercises import normalization as ex
-from cnncourse.normalization import final_losses, first_layer_gradient_norm, fold_normalization, train_each_scaling
+from cnncourse.normalization import final_losses, first_layer_gradient_norm, fold_normalization, train_and_test_each, train_each
 from cnncourse.train import History
 
 
@@ -59,6 +59,16 @@ def test_channel_stats_never_converts_more_than_one_batch(monkeypatch: pytest.Mo
     assert seen and max(seen) <= 8
 
 
+def test_channel_stats_after_a_transform_of_each_batch() -> None:
+    images = random_images()
+    plain = channel_stats(images)
+    after = channel_stats(images, batch_size=5, transform=lambda x: data.normalize(x, plain.mean, plain.std))
+    np.testing.assert_allclose(after.mean, 0.0, atol=1e-9)
+    np.testing.assert_allclose(after.std, 1.0, atol=1e-9)
+    doubled = channel_stats(images, transform=lambda x: 2 * x)
+    np.testing.assert_allclose(doubled.std, 2 * np.array(plain.std), rtol=1e-12)
+
+
 def test_channel_stats_rejects_a_single_image() -> None:
     with pytest.raises(InputShapeError, match=r"\(N, C, H, W\)"):
         channel_stats(random_images()[0])
@@ -75,6 +85,14 @@ def test_standard_error_shrinks_to_zero_for_the_whole_population_and_matches_the
     assert stats_standard_error(images, chunks=20, population=4000).mean[0] == 0.0
     halved = stats_standard_error(images, chunks=20, population=8000).mean[0]
     assert halved == pytest.approx(error.mean[0] * math.sqrt(0.5), rel=1e-9)
+
+
+def test_standardizer_makes_each_channel_zero_mean_unit_std() -> None:
+    images = random_images(n=64)
+    x, _ = standardizer(images)(images, torch.zeros(64), False)
+    stats = channel_stats(x)
+    np.testing.assert_allclose(stats.mean, 0.0, atol=1e-5)
+    np.testing.assert_allclose(stats.std, 1.0, atol=1e-5)
 
 
 def test_mean_of_image_stds_is_smaller_than_the_dataset_std_when_images_differ() -> None:
@@ -139,7 +157,7 @@ def test_first_layer_gradient_grows_with_the_input_scale() -> None:
     assert raw > 20 * unit
 
 
-def test_train_each_scaling_starts_every_run_from_the_same_weights() -> None:
+def test_train_each_starts_every_run_from_the_same_weights_with_its_own_options() -> None:
     images, labels = random_images(n=32), torch.arange(32) % 2
     starts = []
 
@@ -148,11 +166,26 @@ def test_train_each_scaling_starts_every_run_from_the_same_weights() -> None:
         starts.append(model.features[0].weight.detach().clone())
         return model
 
-    runs = train_each_scaling(build, (images, labels), {"a": data.Preprocess(), "b": data.Preprocess(scale=1)},
-                              steps=2, batch_size=16, progress=False, precision="fp32")
-    assert list(runs) == ["a", "b"] and all(len(h.step_loss) == 2 for h in runs.values())
+    runs = {"a": {"prepare": data.Preprocess()}, "b": {"prepare": data.Preprocess(scale=1), "lr": 0.0}}
+    histories = train_each(build, (images, labels), runs, steps=2, batch_size=16, progress=False, precision="fp32")
+    assert list(histories) == ["a", "b"] and all(len(h.step_loss) == 2 for h in histories.values())
     torch.testing.assert_close(starts[0], starts[1])
-    assert runs["a"].label == "a"
+    assert histories["a"].label == "a"
+    assert histories["b"].step_loss[0] == pytest.approx(histories["b"].step_loss[1], rel=0.3)  # lr 0: no learning
+
+
+def test_train_and_test_each_builds_each_model_for_its_channels_and_classes() -> None:
+    rgb = data.ImageData(random_images(n=40), torch.arange(40) % 2, ("a", "b"), "train", "toy")
+    built = []
+
+    def build(in_channels: int, num_classes: int) -> nn.Module:
+        built.append((in_channels, num_classes))
+        return models.small_cnn(in_channels=in_channels, num_classes=num_classes, widths=(4,))
+
+    scores = train_and_test_each(build, {"rgb": (rgb, rgb), "gray": (rgb.grayscale(), rgb.grayscale())},
+                                 steps=2, batch_size=20, progress=False, precision="fp32")
+    assert built == [(3, 2), (1, 2)]
+    assert set(scores) == {"rgb", "gray"} and all(0.0 <= s <= 1.0 for s in scores.values())
 
 
 # --- colour ---------------------------------------------------------------------------------------

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import Tensor
 
-from ..validate import describe
 from ..errors import InputShapeError
+from ..validate import describe
 from .containers import ImageData
+from .transforms import Preprocess
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,13 @@ def _as_images(images: ImageData | Tensor) -> Tensor:
     return x
 
 
-def channel_stats(images: ImageData | Tensor, *, batch_size: int = 1024) -> ChannelStats:
+def channel_stats(images: ImageData | Tensor, *, batch_size: int = 1024,
+                  transform: Callable[[Tensor], Tensor] | None = None) -> ChannelStats:
     """Per-channel mean and (population) std of (N, C, H, W) images, ``batch_size`` images at a time.
 
-    uint8 images are read on the 0..1 scale (divided by 255). Each batch adds its pixel count,
-    sum and sum of squares to float64 totals, so memory stays at one batch whatever N is.
+    uint8 images are read on the 0..1 scale (divided by 255), then passed through ``transform`` if given
+    (e.g. a normalization, to check what a network would see). Each batch adds its pixel count, sum and
+    sum of squares to float64 totals, so memory stays at one batch whatever N is.
     """
     x = _as_images(images)
     scale = 255.0 if x.dtype == torch.uint8 else 1.0
@@ -48,6 +52,8 @@ def channel_stats(images: ImageData | Tensor, *, batch_size: int = 1024) -> Chan
     pixels = 0
     for start in range(0, len(x), batch_size):
         batch = x[start:start + batch_size].to(torch.float64) / scale  # (B, C, H, W), one batch only
+        if transform is not None:
+            batch = transform(batch)
         total += batch.sum(dim=(0, 2, 3))
         total_sq += batch.square().sum(dim=(0, 2, 3))
         pixels += batch.numel() // channels
@@ -90,3 +96,9 @@ def mean_of_image_stds(images: ImageData | Tensor, *, batch_size: int = 1024) ->
         batch = x[start:start + batch_size].to(torch.float64) / scale  # (B, C, H, W)
         total += batch.std(dim=(2, 3), correction=0).sum(0)  # (C,)
     return tuple((total / len(x)).tolist())
+
+
+def standardizer(images: ImageData | Tensor, *, batch_size: int = 1024) -> Preprocess:
+    """The ``Preprocess`` that standardizes each channel with the statistics of ``images`` (0..1 scale)."""
+    stats = channel_stats(images, batch_size=batch_size)
+    return Preprocess(mean=stats.mean, std=stats.std)

@@ -11,8 +11,8 @@ from .feedback import Feedback, correct, wrong
 # Exercise 1: how many learnable numbers does nn.Conv2d(3, 64, 5) hold?
 PARAMETER_LAYER = (3, 64, 5)
 
-# Exercise 2: height of a 32x32 image after nn.Conv2d(..., kernel_size=5, stride=2, padding=1).
-OUTPUT_SIZE_INPUT, OUTPUT_SIZE_KERNEL, OUTPUT_SIZE_STRIDE, OUTPUT_SIZE_PADDING = 32, 5, 2, 1
+# Exercise 2: height of a 32x32 image after nn.Conv2d(..., kernel_size=5, stride=3, padding=2).
+OUTPUT_SIZE_INPUT, OUTPUT_SIZE_KERNEL, OUTPUT_SIZE_STRIDE, OUTPUT_SIZE_PADDING = 32, 5, 3, 2
 
 
 def check_parameter_count(answer: object) -> Feedback:
@@ -38,7 +38,7 @@ def check_parameter_count(answer: object) -> Feedback:
 
 
 def check_output_size(answer: object) -> Feedback:
-    """Exercise 2: the height of a 32x32 input after a 5x5 convolution with stride 2 and padding 1."""
+    """Exercise 2: the height of a 32x32 input after a 5x5 convolution with stride 3 and padding 2."""
     size, k, stride, padding = OUTPUT_SIZE_INPUT, OUTPUT_SIZE_KERNEL, OUTPUT_SIZE_STRIDE, OUTPUT_SIZE_PADDING
     expected = conv_output_size(size, k, padding=padding, stride=stride)
     if answer is None:
@@ -62,41 +62,41 @@ def check_output_size(answer: object) -> Feedback:
     return wrong(f"{answer} is not it. Use floor((size + 2*padding - k) / stride) + 1.")
 
 
-def _vertical_and_horizontal_steps(size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two test images (1, 1, size, size): dark left / bright right, and dark top / bright bottom."""
-    step = (torch.arange(size) >= size // 2).float()
-    return step.expand(size, size)[None, None].clone(), step[:, None].expand(size, size)[None, None].clone()
+def _colour_test_images(size: int = 8) -> dict[str, torch.Tensor]:
+    """Test images (1, 3, size, size): flat areas, a gray vertical edge and a red|green vertical edge."""
+    right = (torch.arange(size) >= size // 2).float().expand(size, size)  # 0 on the left half, 1 on the right
+    images = {f"flat {name}": torch.zeros(3, size, size).index_fill_(0, torch.tensor([c]), 1.0)
+              for c, name in enumerate(("red", "green", "blue"))}
+    images["gray edge"] = right.expand(3, size, size)  # dark left, bright right, the same in R, G and B
+    images["red|green edge"] = torch.stack([1 - right, right, torch.zeros(size, size)])  # red left, green right
+    return {name: image[None].clone() for name, image in images.items()}
 
 
-def check_vertical_edge_kernel(kernel: object) -> Feedback:
-    """Exercise 3: a 3x3 kernel that responds to vertical edges, not to horizontal edges or flat areas."""
-    if kernel is None:
-        return wrong("set `kernel` to a 3x3 list of numbers or a (3, 3) tensor.")
+def check_colour_edge_filter(filter_weights: object) -> Feedback:
+    """Exercise 3: a filter (3, 3, 3) that finds red|green vertical edges but ignores gray edges and flat areas."""
+    if filter_weights is None:
+        return wrong("set `filter_weights` to three 3x3 kernels, one for each of R, G and B (shape (3, 3, 3)).")
     try:
-        k = torch.as_tensor(kernel, dtype=torch.float32)
+        w = torch.as_tensor(filter_weights, dtype=torch.float32)
     except (TypeError, ValueError):
-        return wrong(f"could not read {kernel!r} as a 3x3 array of numbers.")
-    if k.shape != (3, 3):
-        return wrong(f"the kernel must be 3x3; got shape {tuple(k.shape)}.")
-    scale = k.abs().sum().item()
+        return wrong(f"could not read {filter_weights!r} as a (3, 3, 3) array of numbers.")
+    if w.shape != (3, 3, 3):
+        hint = " One 3x3 kernel is not enough: give one for each of R, G and B." if w.shape == (3, 3) else ""
+        return wrong(f"the filter must have shape (3, 3, 3), one 3x3 kernel per colour channel; got {tuple(w.shape)}.{hint}")
+    scale = w.abs().sum().item()
     if scale == 0:
-        return wrong("an all-zero kernel responds to nothing.")
-    vertical, horizontal = _vertical_and_horizontal_steps()
-    flat_response = abs(k.sum().item())  # the response on a region of constant brightness 1
-    vertical_response = F.conv2d(vertical, k[None, None]).abs().max().item()
-    horizontal_response = F.conv2d(horizontal, k[None, None]).abs().max().item()
-    if flat_response > 1e-3 * scale:
-        return wrong(f"on a flat area of brightness 1 the kernel gives {k.sum().item():g} (the sum of its entries). "
-                     "An edge detector should give 0 where nothing changes: make the entries sum to zero.")
-    if vertical_response < 1e-3 * scale and horizontal_response >= 1e-3 * scale:
-        return wrong("the kernel responds to horizontal edges (dark top, bright bottom) and gives 0 on vertical ones: "
-                     "it compares top with bottom. Turn it by 90 degrees so that it compares left with right.")
-    if vertical_response < 1e-3 * scale:
-        return wrong("the kernel gives 0 on a vertical edge (dark left, bright right). "
-                     "Compare the left column with the right column.")
-    if horizontal_response > 0.1 * vertical_response:
-        return wrong(f"the kernel also responds to a horizontal edge ({horizontal_response:g} versus "
-                     f"{vertical_response:g} on a vertical one). Make each row of the kernel compare left with right, "
-                     "and keep the columns free of top-versus-bottom differences.")
-    return correct(f"it gives {vertical_response:g} on a vertical edge, {horizontal_response:g} on a horizontal "
-                   "edge and 0 on a flat area.")
+        return wrong("an all-zero filter responds to nothing.")
+    response = {name: F.conv2d(image, w[None]).abs().max().item() for name, image in _colour_test_images().items()}
+    flat = [name for name in ("flat red", "flat green", "flat blue") if response[name] > 1e-3 * scale]
+    if flat:
+        return wrong(f"it responds on a {flat[0]} area ({response[flat[0]]:g}), where nothing changes. "
+                     "Make each channel's kernel sum to zero.")
+    if response["gray edge"] > 1e-3 * scale and response["gray edge"] > 0.1 * response["red|green edge"]:
+        return wrong(f"it responds to a gray edge ({response['gray edge']:g}; red|green edge: "
+                     f"{response['red|green edge']:g}), where R, G and B change together. The channel responses are "
+                     "added, so make them cancel when all channels change alike, e.g. give G the negative of R's kernel.")
+    if response["red|green edge"] < 1e-3 * scale:
+        return wrong("it gives 0 on a vertical edge between red (left) and green (right). There R falls and G rises "
+                     "from left to right: the R and G kernels must compare left with right.")
+    return correct(f"it gives {response['red|green edge']:g} on a red|green edge, {response['gray edge']:g} on a gray "
+                   "edge and 0 on flat areas: the channel responses cancel for brightness and add up for colour.")

@@ -29,8 +29,8 @@ class KernelView:
 
     kernel: Tensor  # (3, 3)
     channels: str  # one of CHANNEL_CHOICES
-    responses: Tensor  # (C, H, W): channel c filtered by the kernel (zero for channels not used)
-    feature_map: Tensor  # (H, W): the sum of the responses, the output of a conv with one output channel
+    responses: Tensor  # (C, H-2, W-2): channel c filtered by the kernel (zero for channels not used)
+    feature_map: Tensor  # (H-2, W-2): the sum of the responses, the output of a conv with one output channel
 
     @property
     def summary(self) -> str:
@@ -53,7 +53,10 @@ def as_kernel(kernel: Tensor | Sequence[Sequence[float]] | str) -> Tensor:
 
 def explore_kernel(image: Tensor, kernel: Tensor | Sequence[Sequence[float]] | str, *,
                    channels: str = "R+G+B") -> KernelView:
-    """Apply one 3x3 kernel (zero padding 1) to the chosen channels of ``image`` (3, H, W) and sum them."""
+    """Apply one 3x3 kernel to the chosen channels of ``image`` (3, H, W) and sum them (no padding: H-2 x W-2).
+
+    Without padding there are no artificial edges at the border, so every value comes from the image itself.
+    """
     if not isinstance(image, Tensor) or image.ndim != 3 or image.shape[0] != 3:
         raise InputShapeError(f"explore_kernel expects one RGB image (3, H, W); got {describe(image)}.")
     if channels not in CHANNEL_CHOICES:
@@ -62,7 +65,7 @@ def explore_kernel(image: Tensor, kernel: Tensor | Sequence[Sequence[float]] | s
     x = image.float() / 255 if image.dtype == torch.uint8 else image.float()  # 0..1
     used = torch.tensor([channels in ("R+G+B", name) for name in CHANNEL_NAMES], dtype=torch.float32)
     kernels = k[None] * used[:, None, None]  # (3, 3, 3): the kernel on used channels, zeros elsewhere
-    responses = channel_responses(x, kernels, padding=1)  # (3, H, W)
+    responses = channel_responses(x, kernels)  # (3, H-2, W-2)
     return KernelView(kernel=k, channels=channels, responses=responses, feature_map=responses.sum(0))
 
 
@@ -77,12 +80,12 @@ def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Seq
     axes = list(axes)
     if image is not None:
         shown = image.permute(1, 2, 0).float() / (255 if image.dtype == torch.uint8 else 1)
-        axes[0].imshow(shown.clamp(0, 1))
+        axes[0].imshow(shown.clamp(0, 1).numpy())
         axes[0].set_title("image", fontsize=9)
         axes[0].set_axis_off()
     limit = max(view.responses.abs().max().item(), view.feature_map.abs().max().item(), 1e-6)
     for ax, (title, values) in zip(axes[count - len(panels):], panels):
-        ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)  # red positive, blue negative, white zero
+        ax.imshow(values.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)  # red positive, blue negative, white zero
         ax.set_title(title, fontsize=9)
         ax.set_axis_off()
     return axes
@@ -136,8 +139,8 @@ class KernelExplorer:
     def update(self) -> KernelView:
         """Recompute the view from the boxes and show its text line and picture."""
         view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
+        self.picture.value = view_png(view, self.image)  # the picture first, so a new text line means a new picture
         self.summary.value = view.summary
-        self.picture.value = view_png(view, self.image)
         return view
 
     def _on_preset(self, change: dict) -> None:
