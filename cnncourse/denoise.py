@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -15,9 +16,7 @@ from torch import Tensor, nn
 from .data.containers import to_float
 from .data.corruption import add_gaussian_noise
 from .metrics.image_quality import psnr, ssim
-from .plot import _axes
-
-Denoiser = Callable[[Tensor], Tensor]  # noisy (N, 1, H, W) in 0..1 -> estimate (N, 1, H, W) in 0..1
+from .plot import axes_or_new
 
 
 def gaussian_blur(images: Tensor, sigma: float) -> Tensor:
@@ -93,7 +92,20 @@ class NoiseSweep:
 
     noise_levels: list[float]
     psnr: dict[str, list[float]]
-    parameters: dict[str, list[float]]
+    filters: dict[str, list[TunedFilter]]  # the filters tuned on validation images at each level
+
+    @property
+    def parameters(self) -> dict[str, list[float]]:
+        """The parameter each filter used at each noise level."""
+        return {name: [f.parameter for f in tuned] for name, tuned in self.filters.items()}
+
+    def best_filters(self) -> dict[float, TunedFilter]:
+        """At each noise level, the filter with the best validation PSNR (the test images are not looked at)."""
+        best = {}
+        for i, level in enumerate(self.noise_levels):
+            candidates = [tuned[i] for tuned in self.filters.values()]
+            best[level] = max(candidates, key=lambda f: f.validation_psnr[f.parameter])
+        return best
 
     def at(self, noise_std: float) -> dict[str, float]:
         """Mean PSNR of every method at one of the swept noise levels."""
@@ -116,18 +128,18 @@ def sweep_noise_levels(test_images: Tensor, validation_images: Tensor, noise_lev
     validation images) and each model."""
     clean = to_float(test_images)
     psnr_by_method: dict[str, list[float]] = {}
-    parameters: dict[str, list[float]] = {}
+    filters: dict[str, list[TunedFilter]] = {}
     for level in noise_levels:
         noisy = noisy_version(test_images, level, seed=seed)
         estimates: dict[str, Tensor] = {"noisy input": noisy}
         if baselines:
             for name, tuned in tuned_baselines(validation_images, level, seed=seed + 1).items():
                 estimates[name] = tuned(noisy)
-                parameters.setdefault(name, []).append(tuned.parameter)
+                filters.setdefault(name, []).append(tuned)
         estimates.update({name: denoise_with_model(model, noisy) for name, model in models.items()})
         for name, estimate in estimates.items():
             psnr_by_method.setdefault(name, []).append(float(psnr(clean, estimate).mean()))
-    return NoiseSweep(list(noise_levels), psnr_by_method, parameters)
+    return NoiseSweep(list(noise_levels), psnr_by_method, filters)
 
 
 def quality_table(clean: Tensor, estimates: Mapping[str, Tensor]) -> dict[str, dict[str, float]]:
@@ -140,7 +152,7 @@ def quality_table(clean: Tensor, estimates: Mapping[str, Tensor]) -> dict[str, d
 def plot_noise_sweep(sweep: NoiseSweep, *, trained_at: float | Sequence[float] | None = None,
                      ax: Axes | None = None, title: str = "") -> Axes:
     """PSNR against noise level, one line per method; the training noise level (or range) is shaded."""
-    ax = _axes(ax, (6.5, 4))
+    ax = axes_or_new(ax, (6.5, 4))
     for name, values in sweep.psnr.items():
         style = {"linestyle": ":", "color": "gray"} if name == "noisy input" else {}
         ax.plot(sweep.noise_levels, values, marker="o", label=name, **style)
@@ -155,3 +167,25 @@ def plot_noise_sweep(sweep: NoiseSweep, *, trained_at: float | Sequence[float] |
     ax.set_title(title)
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: int = 6,
+                  axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """One row per method (the clean images first), one column per example image, PSNR under each."""
+    clean = (to_float(clean) if clean.dtype == torch.uint8 else clean)[:count]
+    rows = {"clean": clean, **{name: x[:count] for name, x in estimates.items()}}
+    if axes is None:
+        _, grid = plt.subplots(len(rows), count, figsize=(1.3 * count + 1.6, 1.45 * len(rows)), squeeze=False,
+                               layout="constrained")
+        axes = list(grid.flat)
+    for r, (name, images) in enumerate(rows.items()):
+        scores = psnr(clean, images) if name != "clean" else None
+        for c in range(count):
+            ax = axes[r * count + c]
+            ax.imshow(images[c, 0].clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            if scores is not None:
+                ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(name, fontsize=8)
+    return list(axes)

@@ -19,7 +19,8 @@ from .validate import describe
 CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
+    """``ax`` itself, or the axes of a new figure of ``figsize``."""
     if ax is not None:
         return ax
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -50,7 +51,7 @@ def as_display_image(image: Tensor, mean: Sequence[float] | None = None, std: Se
 
 def show_image(image: Tensor, *, title: str = "", ax: Axes | None = None, mean=None, std=None, cmap: str = "gray") -> Axes:
     """One image, without axis ticks."""
-    ax = _axes(ax, (3, 3))
+    ax = axes_or_new(ax, (3, 3))
     x = as_display_image(image, mean, std).numpy()
     ax.imshow(x, cmap=cmap if x.ndim == 2 else None, vmin=0, vmax=1)
     ax.set_title(title, fontsize=9)
@@ -88,7 +89,7 @@ def channel_histograms(images: Tensor, *, bins: int = 64, ax: Axes | None = None
     """Histogram of pixel values for each channel of a batch (N, C, H, W), overlaid."""
     if not isinstance(images, Tensor) or images.ndim != 4:
         raise InputShapeError(f"channel_histograms expects images (N, C, H, W); got {describe(images)}.")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     x = images.detach().cpu().float()
     low, high = x.min().item(), x.max().item()
     for channel in range(x.shape[1]):
@@ -109,7 +110,7 @@ def training_curves(histories: Mapping[str, History] | History, *, metric: str =
                     per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
                     logy: bool = False) -> Axes:
     """One curve per run on the same axes: the loss per step, or any metric per epoch."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
     for name, history in runs.items():
         if per == "step":

@@ -74,6 +74,11 @@ def default_prepare(images: Tensor, targets: Tensor, train: bool = False) -> tup
     return Preprocess()(images, targets, train)
 
 
+def default_metrics(loss_fn: Callable) -> dict[str, Metric]:
+    """Accuracy for a classification loss; none for others (an autoencoder's MSE has no accuracy)."""
+    return {"accuracy": accuracy} if isinstance(loss_fn, nn.CrossEntropyLoss) else {}
+
+
 def as_tensors(data: ImageData | SegmentationData | tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
     """(inputs, targets) of a dataset object or a pair of tensors."""
     if isinstance(data, ImageData):
@@ -141,7 +146,7 @@ def evaluate(model: nn.Module, data, *, loss_fn: Callable | None = None, prepare
     inputs, targets = as_tensors(data)
     device = device or next(model.parameters()).device
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    metrics = {"accuracy": accuracy} if metrics is None else metrics
+    metrics = default_metrics(loss_fn) if metrics is None else metrics
     model.eval()
     totals = {"loss": 0.0, **{name: 0.0 for name in metrics}}
     for x_raw, y_raw in batches(inputs, targets, batch_size, shuffle=False):
@@ -269,7 +274,7 @@ def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None
         raise ValueError("Give exactly one of epochs=... or steps=....")
     inputs, targets = as_tensors(train)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    metrics = {"accuracy": accuracy} if metrics is None else metrics
+    metrics = default_metrics(loss_fn) if metrics is None else metrics
     multipliers = tuple(sorted((str(k), float(v)) for k, v in lr_multipliers.items())) if lr_multipliers else None
     settings = TrainSettings(epochs, steps, batch_size, lr, optimizer, momentum, weight_decay, schedule, seed,
                              precision, _describe(prepare), _describe(loss_fn), multipliers)

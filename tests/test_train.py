@@ -158,3 +158,12 @@ def test_history_round_trip():
     assert history.smoothed_loss(2) == [2.5, 1.5]
     with pytest.raises(KeyError, match="recorded"):
         history.last("val_accuracy")
+
+
+def test_image_to_image_training_records_no_accuracy():
+    images = torch.rand(32, 1, 8, 8)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 1, 3, padding=1))
+    identity = lambda x, y, train: (x, x)  # noqa: E731 - reconstruct the input
+    history = train.fit(model, (images, torch.zeros(32)), steps=3, batch_size=16, loss_fn=nn.MSELoss(),
+                        prepare=identity, val=(images, torch.zeros(32)), progress=False, device=torch.device("cpu"))
+    assert set(history.epochs) == {"train_loss", "val_loss"}

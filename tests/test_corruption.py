@@ -1,0 +1,75 @@
+"""Noise on 0..1 images, the 0..255 mistake, masked squares and the prepare functions for training."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cnncourse.data.corruption import (MaskedPairs, NoisyPairs, add_gaussian_noise, add_noise_before_scaling,
+                                       mask_square)
+
+
+def grey_images(n: int = 32, value: int = 128) -> torch.Tensor:
+    return torch.full((n, 1, 28, 28), value, dtype=torch.uint8)
+
+
+def test_noise_has_the_requested_std_on_the_0_to_1_scale():
+    noisy = add_gaussian_noise(grey_images(), 0.1, generator=torch.Generator().manual_seed(0))
+    assert noisy.dtype == torch.float32
+    assert abs(float((noisy - 128 / 255).std()) - 0.1) < 0.003
+    assert abs(float(noisy.mean()) - 128 / 255) < 0.003
+
+
+def test_noise_is_clipped_to_the_image_range():
+    noisy = add_gaussian_noise(torch.zeros(8, 1, 28, 28), 0.5, generator=torch.Generator().manual_seed(0))
+    assert float(noisy.min()) == 0.0 and float(noisy.max()) <= 1.0
+    assert (noisy == 0).float().mean() > 0.45  # half of the noise on black pixels is negative and clipped
+
+
+def test_same_generator_seed_gives_the_same_noise():
+    a = add_gaussian_noise(grey_images(), 0.2, generator=torch.Generator().manual_seed(3))
+    b = add_gaussian_noise(grey_images(), 0.2, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+def test_one_noise_level_per_image():
+    levels = torch.tensor([0.0, 0.05, 0.2])
+    noisy = add_gaussian_noise(grey_images(3), levels, generator=torch.Generator().manual_seed(0))
+    measured = (noisy - 128 / 255).flatten(1).std(1)
+    assert torch.allclose(measured, levels, atol=0.01)
+
+
+def test_noise_added_before_scaling_is_255_times_weaker():
+    generator = torch.Generator().manual_seed(0)
+    wrong = add_noise_before_scaling(grey_images(), 0.1, generator=generator)
+    right = add_gaussian_noise(grey_images(), 0.1, generator=torch.Generator().manual_seed(0))
+    ratio = float((right - 128 / 255).std() / (wrong - 128 / 255).std())
+    assert ratio == pytest.approx(255, rel=0.02)
+    with pytest.raises(TypeError, match="uint8"):
+        add_noise_before_scaling(torch.rand(1, 1, 28, 28), 0.1)
+
+
+def test_mask_square_hides_exactly_one_square_per_image():
+    images = torch.rand(16, 1, 28, 28)
+    masked, mask = mask_square(images, 10, fill=0.5, margin=4, generator=torch.Generator().manual_seed(0))
+    assert mask.shape == (16, 1, 28, 28) and mask.dtype == torch.bool
+    assert mask.flatten(1).sum(1).tolist() == [100] * 16
+    assert torch.all(masked[mask] == 0.5) and torch.equal(masked[~mask], images[~mask])
+    rows = mask.any(dim=3).squeeze(1).float().argmax(1)  # first masked row of each image
+    assert rows.min() >= 4 and rows.max() <= 28 - 4 - 10
+    with pytest.raises(ValueError, match="does not fit"):
+        mask_square(images, 24)
+
+
+def test_prepare_functions_return_corrupted_input_and_clean_target():
+    images = (torch.rand(8, 1, 28, 28) * 255).to(torch.uint8)
+    labels = torch.arange(8)
+    torch.manual_seed(0)
+    noisy, clean = NoisyPairs(0.3)(images, labels, True)
+    assert torch.equal(clean, images.float() / 255) and not torch.equal(noisy, clean)
+    noisy, _ = NoisyPairs((0.0, 0.2))(grey_images(200), torch.zeros(200), True)
+    per_image = (noisy - 128 / 255).flatten(1).std(1)  # one level per image, drawn from 0..0.2
+    assert float(per_image.min()) < 0.01 and 0.18 < float(per_image.max()) < 0.21
+    masked, clean = MaskedPairs(size=6, fill=0.5)(images, labels, True)
+    assert ((masked != clean).flatten(1).sum(1) <= 36).all()
+    assert "0.3" in repr(NoisyPairs(0.3))  # the settings are part of the training cache key
