@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
-from torch import Tensor, nn
+from torch import Tensor
 
 from .errors import InputShapeError
 from .models.unet import UNet, center_crop
@@ -96,14 +95,16 @@ def plan_tiles(model: UNet, height: int, width: int, *, tile: int, margin: int |
 def predict_tiled(model: UNet, x: Tensor, *, tile: int, margin: int | None = None) -> Tensor:
     """Overlap-tile inference: logits (N, K, H, W) of a whole batch (N, C, H, W), tile by tile, mirror-padded."""
     model.eval()
+    device = next(model.parameters()).device
     height, width = x.shape[-2:]
     plan = plan_tiles(model, height, width, tile=tile, margin=margin)
     padded = mirror_pad(x, *plan.padding(height, width))
     crop = 0 if model.padding == "valid" else plan.margin  # where the kept output starts within a tile's output
-    logits = x.new_zeros(x.shape[0], model.num_classes, plan.rows[-1] + plan.output, plan.cols[-1] + plan.output)
+    covered = (plan.rows[-1] + plan.output, plan.cols[-1] + plan.output)
+    logits = torch.zeros(x.shape[0], model.num_classes, *covered)  # (N, K, >= H, >= W), on the CPU
     for row in plan.rows:
         for col in plan.cols:
-            out = model(padded[..., row:row + plan.tile, col:col + plan.tile])
+            out = model(padded[..., row:row + plan.tile, col:col + plan.tile].to(device)).float().cpu()
             logits[..., row:row + plan.output, col:col + plan.output] = out[..., crop:crop + plan.output,
                                                                             crop:crop + plan.output]
     return logits[..., :height, :width]
@@ -115,7 +116,7 @@ def predict_whole(model: UNet, x: Tensor, *, tile: int, margin: int | None = Non
     model.eval()
     height, width = x.shape[-2:]
     plan = plan_tiles(model, height, width, tile=tile, margin=margin)
-    out = model(mirror_pad(x, *plan.padding(height, width)))
+    out = model(mirror_pad(x, *plan.padding(height, width)).to(next(model.parameters()).device)).float().cpu()
     crop = 0 if model.padding == "valid" else plan.margin
     return out[..., crop:crop + height, crop:crop + width]
 
@@ -158,3 +159,13 @@ def error_breakdown(prediction: Tensor, masks: Tensor, images: Tensor, *, near: 
             "share of pixels near membranes": float((distance <= near).float().mean()),
             "error rate on dark interior pixels": float(wrong[dark_interior].float().mean()),
             "share of interior pixels that are dark": float(dark_interior.sum() / masks.bool().sum())}
+
+
+def format_scores(rows: dict[str, dict[str, float]]) -> str:
+    """A text table: one row per method, one column per metric."""
+    metrics = list(next(iter(rows.values())))
+    width = max(len(name) for name in rows)
+    lines = [" " * width + "".join(f"{metric:>16}" for metric in metrics)]
+    lines += [f"{name:<{width}}" + "".join(f"{scores[metric]:>16.4f}" for metric in metrics)
+              for name, scores in rows.items()]
+    return "\n".join(lines)

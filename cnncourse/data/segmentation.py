@@ -96,18 +96,19 @@ def training_targets(data: SegmentationData, weights: Tensor | None = None) -> t
     return data.images, torch.stack([masks, weights], dim=1)
 
 
-def elastic_displacement(size: tuple[int, int], std: float, grid: int = 3, limit: float | None = None) -> Tensor:
+def elastic_displacement(size: tuple[int, int], std: float, grid: int = 3, limit: float | None = None,
+                         device: torch.device | str = "cpu") -> Tensor:
     """A smooth random displacement field for ``v2.functional.elastic``: (1, H, W, 2) in its -1..1 units.
 
     As in the U-Net paper: Gaussian displacement vectors (``std`` pixels) on a coarse ``grid`` x ``grid``
     lattice, interpolated bicubically to every pixel; no pixel moves farther than ``limit`` (default 3 std).
     """
     height, width = size
-    coarse = torch.randn(1, 2, grid, grid) * std  # (1, 2, grid, grid) in pixels
+    coarse = (torch.randn(1, 2, grid, grid) * std).to(device)  # (1, 2, grid, grid) in pixels
     field = torch.nn.functional.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=True)
     limit = 3 * std if limit is None else limit
     field = field.clamp(-limit, limit)  # (1, 2, H, W)
-    scale = torch.tensor([2.0 / width, 2.0 / height]).view(1, 2, 1, 1)  # pixels -> grid_sample units
+    scale = torch.tensor([2.0 / width, 2.0 / height], device=device).view(1, 2, 1, 1)  # pixels -> grid_sample units
     return (field * scale).permute(0, 2, 3, 1)  # (1, H, W, 2)
 
 
@@ -145,7 +146,7 @@ class SegmentationAugment:
         image, target = self.flip()(tv_tensors.Image(image), tv_tensors.Mask(target))
         if self.elastic_std > 0:
             displacement = elastic_displacement(image.shape[-2:], self.elastic_std, self.elastic_grid,
-                                                limit=self.border if size is not None else None)
+                                                limit=self.border if size is not None else None, device=image.device)
             image = v2.functional.elastic(image, displacement)  # bilinear for the image
             target = v2.functional.elastic(target, displacement)  # nearest neighbour for a Mask
         if size is not None:

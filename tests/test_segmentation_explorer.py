@@ -1,0 +1,63 @@
+"""The segmentation explorer's function: prediction, error map, metrics line; the widget updates on the sliders."""
+
+import pytest
+import torch
+
+from cnncourse.errors import InputShapeError
+from cnncourse.widgets.segmentation_explorer import segmentation_explorer, threshold_view
+
+
+@pytest.fixture
+def slice_and_probability():
+    mask = torch.ones(32, 32, dtype=torch.uint8)
+    mask[:, 15:17] = 0  # a membrane between two cells
+    probability = torch.linspace(0, 1, 32).repeat(32, 1)  # rises from left to right
+    image = (mask * 200)[None]
+    return image, probability, mask
+
+
+def test_threshold_view_prediction_errors_and_scores(slice_and_probability):
+    image, probability, mask = slice_and_probability
+    view = threshold_view(image, probability, mask, 0.5, slice_id=7)
+    assert torch.equal(view.prediction, (probability > 0.5).to(torch.uint8))
+    assert torch.equal(view.errors == -1, mask.bool() & ~view.prediction.bool())  # false membrane
+    assert torch.equal(view.errors == 1, ~mask.bool() & view.prediction.bool())  # missed membrane
+    assert view.scores["pixel error"] == pytest.approx((view.errors != 0).float().mean().item())
+    assert view.panel.shape == (3, 32, 96) and view.panel.dtype == torch.uint8
+    assert view.text.startswith("slice 7, threshold 0.50: pixel error")
+
+
+def test_a_lower_threshold_predicts_more_interior(slice_and_probability):
+    low, high = (threshold_view(*slice_and_probability, t) for t in (0.2, 0.8))
+    assert low.prediction.sum() > high.prediction.sum()
+    assert low.text != high.text and not torch.equal(low.panel, high.panel)
+
+
+def test_mismatched_shapes_are_explained(slice_and_probability):
+    image, probability, mask = slice_and_probability
+    with pytest.raises(InputShapeError, match="threshold_view expects"):
+        threshold_view(image, probability[:10], mask)
+
+
+def test_widget_updates_picture_and_metrics_line(slice_and_probability):
+    image, probability, mask = slice_and_probability
+    box = segmentation_explorer(image[None].repeat(2, 1, 1, 1), probability[None].repeat(2, 1, 1),
+                                mask[None].repeat(2, 1, 1), ids=(25, 26))
+    (slice_slider, threshold_slider), picture, metrics = box.children[0].children, box.children[1], box.children[2]
+    before_text, before_picture = metrics.value, picture.value
+    threshold_slider.value = 0.8
+    assert metrics.value != before_text and picture.value != before_picture
+    slice_slider.value = 1
+    assert metrics.value.startswith("slice 26, threshold 0.80")
+
+
+def test_png_bytes_round_trip():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from cnncourse.widgets.segmentation_explorer import png_bytes
+    rgb = torch.randint(0, 256, (3, 5, 7), dtype=torch.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))))
+    assert decoded.shape == (5, 7, 3) and np.array_equal(decoded, rgb.permute(1, 2, 0).numpy())
