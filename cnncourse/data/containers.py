@@ -10,7 +10,11 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class ImageData:
-    """A classification split: ``images`` (N, C, H, W) uint8, ``labels`` (N,) int64."""
+    """A classification split: ``images`` (N, C, H, W) uint8, ``labels`` (N,) int64.
+
+    Images keep the order of their source; read from an ImageFolder that is class by class, so
+    ``images[:8]`` may all be airplanes: use ``subset`` or a random ``take`` for a mixed sample.
+    """
 
     images: Tensor
     labels: Tensor
