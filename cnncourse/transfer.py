@@ -19,7 +19,7 @@ import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 from urllib.parse import urlparse
 
 import torch
@@ -83,6 +83,7 @@ class TransferModel(nn.Module):
         super().__init__()
         self.body = body
         self.head = head
+        self.train()  # frozen batch-norm layers to eval mode from the start
 
     def train(self, mode: bool = True) -> "TransferModel":
         super().train(mode)

@@ -1,0 +1,71 @@
+"""Checks for the exercises of the notebook on VGG, Inception and transfer learning."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ..architecture import receptive_field
+from .feedback import Feedback, correct, wrong
+
+EXERCISE_CHANNELS = 64
+# the chain of exercise 2: conv 3x3, conv 3x3, max-pool 2x2, conv 3x3, conv 3x3
+EXERCISE_CHAIN = (nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1), nn.MaxPool2d(2),
+                  nn.Conv2d(8, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1))
+
+
+def check_stacked_weights(answer: object) -> Feedback:
+    """Exercise 1: (weights of three stacked 3x3 convs, weights of one 7x7 conv), 64 -> 64 channels, no bias."""
+    if answer is None:
+        return wrong("give a pair (stacked_3x3_weights, single_7x7_weights) of whole numbers.")
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return wrong(f"give a pair of two numbers, e.g. (1000, 2000); got {answer!r}.")
+    stacked, single = answer
+    c = EXERCISE_CHANNELS
+    want_stacked, want_single = 3 * 9 * c * c, 49 * c * c
+    if (stacked, single) == (want_stacked, want_single):
+        return correct(f"{stacked:,} versus {single:,}: the stack needs {single / stacked:.2f}x fewer weights "
+                       "for the same 7x7 view, and has two more ReLUs.")
+    if stacked == 9 * c * c:
+        return wrong("the stack has three layers, and each one has its own 3x3xCxC kernel.")
+    if stacked == 3 * 9 * c or single == 49 * c:
+        return wrong("each output channel has a kernel for every input channel: count C x C kernels, not C.")
+    if stacked != want_stacked:
+        return wrong(f"the stack's count {stacked} is off: each layer has kernel height x width x in x out weights.")
+    return wrong(f"the single 7x7 count {single} is off: it has 7 x 7 x in x out weights.")
+
+
+def check_receptive_field(answer: object) -> Feedback:
+    """Exercise 2: the receptive field of conv3, conv3, pool2, conv3, conv3 (in input pixels)."""
+    want = receptive_field(list(EXERCISE_CHAIN))
+    if answer is None:
+        return wrong("give the receptive field as one whole number of input pixels.")
+    if answer == want:
+        return correct(f"{want} pixels: after the pool each step of a 3x3 kernel spans 2 input pixels, "
+                       "so the last two convolutions add 4 pixels each.")
+    if answer == 1 + 2 + 2 + 1 + 2 + 2:
+        return wrong("after the 2x2 pool, neighbouring outputs are 2 input pixels apart: a 3x3 kernel there "
+                     "widens the field by (3 - 1) x 2, not by 2.")
+    if answer == 9:
+        return wrong("four 3x3 convolutions alone already give 9; the pool both adds to the field and doubles "
+                     "the step of every later layer.")
+    return wrong(f"{answer} is not it. Start at 1 and, layer by layer, add (kernel - 1) x jump, where jump is "
+                 "the product of the strides so far.")
+
+
+def check_feature_extractor(model: object) -> Feedback:
+    """Exercise 3: a transfer model set up for feature extraction (body frozen, head trainable)."""
+    if model is None:
+        return wrong("build the model, freeze the right part, and pass it in.")
+    if not isinstance(model, nn.Module) or not hasattr(model, "body") or not hasattr(model, "head"):
+        return wrong("pass a model with a .body and a .head, such as one made by transfer.transfer_model.")
+    body_trainable = sum(p.numel() for p in model.body.parameters() if p.requires_grad)
+    head_trainable = sum(p.numel() for p in model.head.parameters() if p.requires_grad)
+    head_total = sum(p.numel() for p in model.head.parameters())
+    if head_trainable == 0:
+        return wrong("everything is frozen: the new head must still learn, or nothing is trained at all.")
+    if body_trainable > 0:
+        return wrong(f"{body_trainable:,} parameters of the pretrained body still train: that is fine-tuning. "
+                     "Feature extraction freezes the whole body.")
+    if head_trainable != head_total:
+        return wrong("part of the head is frozen: the new head must be trained completely.")
+    return correct(f"only the head's {head_trainable:,} parameters train; the body's features are reused as they are.")
