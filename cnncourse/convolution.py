@@ -6,6 +6,9 @@ flipped), written so that it can be read: first as plain loops, then as one matr
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -129,3 +132,14 @@ def colour_share(weight: Tensor) -> Tensor:
     w = weight.detach().float()
     colour_part = w - w.mean(dim=1, keepdim=True)  # what remains after removing the channel average
     return colour_part.pow(2).sum(dim=(1, 2, 3)) / w.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-12)
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run the block on one CPU thread (fair speed comparisons with Python loops), then restore the count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

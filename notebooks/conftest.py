@@ -3,4 +3,3 @@
 import os
 
 os.environ.setdefault("CNNCOURSE_PROFILE", "smoke")
-os.environ.setdefault("MPLBACKEND", "agg")

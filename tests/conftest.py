@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import matplotlib
 import pytest
 
+matplotlib.use("agg")  # in this process only: notebook kernels keep their inline backend
+
 os.environ.setdefault("CNNCOURSE_PROFILE", "smoke")
-os.environ.setdefault("MPLBACKEND", "agg")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -157,3 +157,14 @@ def test_check_colour_edge_filter():
     assert not across and "0 on a vertical edge between red" in across.message
     one_kernel = check_colour_edge_filter(sobel)
     assert not one_kernel and "one for each of R, G and B" in one_kernel.message
+
+
+def test_single_thread_restores_the_thread_count():
+    import torch
+
+    from cnncourse.convolution import single_thread
+
+    before = torch.get_num_threads()
+    with single_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -6,6 +6,7 @@ so every cell is in the page; no news), and the notebooks copied to a temporary 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -55,7 +56,7 @@ def strip_ansi(text: str) -> str:
 def write_lab_settings(folder: Path) -> None:
     """User settings for the test server: every cell rendered (no windowing), no news, no update checks."""
     settings = {
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     }
     for plugin, values in settings.items():
@@ -258,7 +259,9 @@ class RunResult:
 
     def unexecuted(self) -> list[CellProblem]:
         """Code cells with no execution count (not run, or still queued)."""
-        return [CellProblem(cell["index"], first_line(cell["source"]), f"not executed (prompt {cell['prompt']!r})")
+        return [CellProblem(cell["index"], first_line(cell["source"]),
+                            "running or queued (prompt [*])" if cell["prompt"] == "[*]:" else
+                            f"not executed (prompt {cell['prompt']!r})")
                 for cell in self.code_cells if cell["count"] is None and cell["source"].strip()]
 
     def broken_images(self) -> list[CellProblem]:
@@ -395,14 +398,17 @@ class NotebookPage:
         return self.page.evaluate(JS_WIDGET_CELLS)
 
     def widget_state(self, index: int) -> dict:
-        return self.page.evaluate(JS_WIDGET_STATE, index)
+        """The images (as short digests of their sources), the text and the readouts of a widget cell."""
+        state = self.page.evaluate(JS_WIDGET_STATE, index)
+        state["images"] = [hashlib.sha1(src.encode()).hexdigest()[:12] for src in state["images"]]
+        return state
 
     def cell_locator(self, index: int):
         self.page.evaluate(JS_MARK_CELL_OUTPUTS, index)
         return self.page.locator(f'[data-e2e-cell="{index}"]')
 
     def wait_widget_update(self, index: int, before: dict, timeout: float) -> dict:
-        """Wait until the kernel is idle again, the images loaded and the view differs from ``before``."""
+        """Wait until the kernel is idle, the images loaded and the view changed as `widget_changed` expects."""
         start = time.monotonic()
         state, quiet = before, 0
         while time.monotonic() - start < timeout:
@@ -410,9 +416,22 @@ class NotebookPage:
             state = self.widget_state(index)
             settled = self.status() == "idle" and state["loaded"]
             quiet = quiet + 1 if settled else 0
-            if quiet >= 2 and state["images"] != before["images"]:
+            if quiet >= 2 and not widget_unchanged(before, state):
                 return state
         return state
+
+
+def widget_unchanged(before: dict, after: dict) -> list[str]:
+    """What should have changed in a widget's view and did not: its images (where it shows some) and its
+    text (where that holds numbers, such as a PSNR or a weight count); empty when all changed."""
+    missing = []
+    if before["images"] and after["images"] == before["images"]:
+        missing.append("the displayed image did not change")
+    if any(ch.isdigit() for ch in before["text"]) and after["text"] == before["text"]:
+        missing.append(f"the text beside the widget did not change: {after['text'][:300]!r}")
+    if not before["images"] and not before["text"]:
+        missing.append("the widget shows neither an image nor text")
+    return missing
 
 
 @dataclass
@@ -423,17 +442,22 @@ class Control:
     locator: object
 
     def describe(self) -> str:
-        return self.kind
+        """The control's kind and its label (the widget's description), e.g. 'slider "threshold"'."""
+        label = self.locator.locator(".widget-label").first
+        text = label.text_content().strip() if label.count() else ""
+        return f'{self.kind} "{text}"' if text else self.kind
 
 
-def find_control(cell) -> Control | None:
-    """The first slider in a cell's outputs, else its first dropdown, else its first toggle buttons."""
-    for kind, selector in (("slider", ".widget-hslider, .widget-slider"), ("dropdown", ".widget-dropdown select"),
-                           ("toggle buttons", ".widget-toggle-buttons")):
+def find_controls(cell) -> list[Control]:
+    """Every slider in a cell's outputs; with none, its first dropdown, else its first toggle buttons."""
+    sliders = cell.locator(".widget-hslider")
+    if sliders.count():
+        return [Control("slider", sliders.nth(k)) for k in range(sliders.count())]
+    for kind, selector in (("dropdown", ".widget-dropdown select"), ("toggle buttons", ".widget-toggle-buttons")):
         found = cell.locator(selector)
         if found.count():
-            return Control(kind, found.first)
-    return None
+            return [Control(kind, found.first)]
+    return []
 
 
 def change_control(page, control: Control, step: int) -> str:
@@ -445,13 +469,13 @@ def change_control(page, control: Control, step: int) -> str:
         box, grip = track.bounding_box(), handle.bounding_box()
         start_x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
         now = (start_x - box["x"]) / box["width"]
-        targets = [0.85, 0.2] if now < 0.5 else [0.2, 0.85]
-        target_x = box["x"] + targets[step] * box["width"]
+        target = 0.85 if now < 0.5 else 0.2  # the far side: each step gives a value different from the last
+        target_x = box["x"] + target * box["width"]
         page.mouse.move(start_x, y)
         page.mouse.down()
         page.mouse.move(target_x, y, steps=8)
         page.mouse.up()
-        return f"dragged the slider handle to {targets[step]:.0%} of its track"
+        return f"dragged the slider handle to {target:.0%} of its track"
     if control.kind == "dropdown":
         options = control.locator.locator("option").all_text_contents()
         current = control.locator.evaluate("s => s.selectedIndex")
