@@ -50,7 +50,7 @@ def _flat_gradient(model: nn.Module, params: Sequence[Tensor], inputs: Tensor, t
     with torch.enable_grad():
         loss = loss_fn(model(inputs), targets)
         grads = torch.autograd.grad(loss, params)
-    return float(loss), torch.cat([g.reshape(-1) for g in grads])
+    return float(loss.detach()), torch.cat([g.reshape(-1) for g in grads])
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class LandscapeProbe:
     step_sizes: tuple[float, ...]  # eta
     losses: tuple[float, ...]  # L(w - eta g)
     gradient_changes: tuple[float, ...]  # ||grad L(w - eta g) - g||
+    gradient_norm: float  # ||g||
 
     @property
     def loss_range(self) -> float:
@@ -70,6 +71,12 @@ class LandscapeProbe:
     def max_gradient_change(self) -> float:
         """The largest change of the gradient along the step ("gradient predictiveness"; smaller is smoother)."""
         return max(self.gradient_changes)
+
+    @property
+    def beta_smoothness(self) -> float:
+        """max ||grad L(w - eta g) - g|| / ||eta g||: how fast the gradient turns per unit of distance moved."""
+        return max(change / (eta * self.gradient_norm) for eta, change in zip(self.step_sizes, self.gradient_changes)
+                   if eta > 0)
 
 
 def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, *,
@@ -105,14 +112,14 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
             for name, b in model.named_buffers():
                 b.copy_(buffers[name])
         model.train(was_training)
-    return LandscapeProbe((0.0, *map(float, step_sizes)), tuple(losses), tuple(changes))
+    return LandscapeProbe((0.0, *map(float, step_sizes)), tuple(losses), tuple(changes), float(gradient.norm()))
 
 
-def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare) -> list[float]:
+def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare, precision: str = "fp32") -> list[float]:
     """Test accuracy after deleting each block in turn (``model.without_block(i)``), one value per block."""
     if not hasattr(model, "without_block"):
         raise TypeError(f"{type(model).__name__} has no without_block(index); use a CifarResNet.")
-    return [evaluate(model.without_block(index), test, prepare=prepare)["accuracy"]
+    return [evaluate(model.without_block(index), test, prepare=prepare, precision=precision)["accuracy"]
             for index in range(len(model.blocks))]
 
 

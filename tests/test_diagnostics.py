@@ -18,7 +18,7 @@ def tiny_batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 def test_weight_layers_are_listed_input_to_output() -> None:
     names = [name for name, _ in diagnostics.weight_layers(models.resnet20())]
     assert len(names) == 20
-    assert names[0] == "stem.0" and names[1] == "blocks.0.conv1" and names[-1] == "head.3"
+    assert names[0] == "stem.0" and names[1] == "blocks.0.conv1" and names[-1] == "head.2"
 
 
 def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
@@ -31,7 +31,7 @@ def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
     nn.functional.cross_entropy(model(x), y).backward()
     assert list(norms) == [name for name, _ in diagnostics.weight_layers(model)]
     assert norms["blocks.1.conv2"] == pytest.approx(float(model.blocks[1].conv2.weight.grad.norm()), rel=1e-5)
-    assert norms["head.3"] == pytest.approx(float(model.head[3].weight.grad.norm()), rel=1e-5)
+    assert norms["head.2"] == pytest.approx(float(model.head[2].weight.grad.norm()), rel=1e-5)
 
 
 def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_skips() -> None:
@@ -60,7 +60,9 @@ def test_landscape_probe_on_a_quadratic_matches_the_formula() -> None:
     assert probe.gradient_changes == pytest.approx([abs(a * w - g) for w in expected_w])
     assert probe.loss_range == pytest.approx(max(probe.losses) - min(probe.losses))
     assert probe.max_gradient_change == pytest.approx(a * 0.2 * g)
-    assert float(model.weight) == 2.0  # weights restored
+    assert probe.gradient_norm == pytest.approx(g)
+    assert probe.beta_smoothness == pytest.approx(a)  # a quadratic's curvature: the gradient turns at rate a
+    assert float(model.weight.detach()) == 2.0  # weights restored
 
 
 def test_landscape_probe_restores_weights_and_batch_norm_statistics() -> None:

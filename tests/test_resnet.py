@@ -9,10 +9,11 @@ from torch import nn
 
 from cnncourse import models
 from cnncourse.errors import InputShapeError
-from cnncourse.models.resnet import BasicBlock, CifarResNet, Shortcut
+from cnncourse.models.resnet import PAPER_TABLE6, BasicBlock, CifarResNet, Shortcut
 
 # He et al. 2015, Table 6: parameters of the CIFAR-10 ResNets (in millions, as printed) and exact counts.
 PAPER_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
+PAPER_ERRORS = {20: 8.75, 32: 7.51, 44: 7.17, 56: 6.97, 110: 6.43}
 EXACT_PARAMS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
 
 
@@ -25,6 +26,11 @@ def test_parameter_counts_match_the_paper(depth: int) -> None:
     model = models.build_model(f"resnet{depth}")
     assert count(model) == EXACT_PARAMS[depth]
     assert round(count(model) / 1e6, 2 if depth < 100 else 1) == PAPER_PARAMS_M[depth]
+
+
+def test_paper_table_holds_the_published_numbers() -> None:
+    assert {d: row.params_m for d, row in PAPER_TABLE6.items()} == PAPER_PARAMS_M
+    assert {d: row.test_error for d, row in PAPER_TABLE6.items()} == PAPER_ERRORS
 
 
 @pytest.mark.parametrize("depth", [20, 56])

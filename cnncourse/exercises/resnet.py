@@ -65,7 +65,7 @@ def check_block_parameters(formula: Callable[[int], int] | None) -> Feedback:
                          f"two batch-norm layers, each with a scale and a shift per channel.")
         if answer == expected + 2 * channels:
             return wrong("the convolutions here have no bias: the batch norm right after each one has its own shift.")
-        if answer in (convs // 9 + 4 * channels, convs // 2 + 4 * channels, 9 * channels + 4 * channels):
+        if answer in (18 * channels + 4 * channels, 2 * channels * channels + 4 * channels, convs // 2 + 4 * channels):
             return wrong("a 3x3 convolution from C to C channels has C x C x 3 x 3 weights: every output channel "
                          "looks at every input channel.")
         return wrong(f"block_parameters({channels}) gave {answer:,}; the block has {expected:,}. Count the weights "
@@ -76,8 +76,8 @@ def check_block_parameters(formula: Callable[[int], int] | None) -> Feedback:
 DIAGNOSES = {
     "overfitting": "overfitting would show as a low training loss with a high test loss, but the deeper plain net "
                    "has the higher training loss: it fits its own training data worse.",
-    "vanishing gradients": "with batch normalization the gradients at the first layers of plain-56 were not small "
-                           "at all (experiment 2): they were larger than at the last layers.",
+    "vanishing gradients": "at initialization, when plain-56 was already failing to learn, its first layers got "
+                           "larger gradients than its last ones (experiment 2, with batch normalization).",
     "too few parameters": "plain-56 has more than three times the parameters of plain-20, and the same number as "
                           "ResNet-56, which trains well.",
     "optimization": "",

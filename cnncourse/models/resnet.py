@@ -9,6 +9,7 @@ so the parameter counts match the paper's table (ResNet-20: 0.27M ... ResNet-110
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -16,6 +17,17 @@ from torch import Tensor, nn
 from ..validate import expect_image_batch
 
 BLOCK_TYPES = ("residual", "plain", "preact")
+
+
+class PaperResult(NamedTuple):
+    """One row of He et al. 2015, Table 6 (CIFAR-10): parameters in millions, test error in percent."""
+
+    params_m: float
+    test_error: float
+
+
+PAPER_TABLE6 = {20: PaperResult(0.27, 8.75), 32: PaperResult(0.46, 7.51), 44: PaperResult(0.66, 7.17),
+                56: PaperResult(0.85, 6.97), 110: PaperResult(1.7, 6.43)}
 
 
 def _shortcut(x: Tensor, out_channels: int, stride: int) -> Tensor:
@@ -102,9 +114,8 @@ class CifarResNet(nn.Module):
             if isinstance(module, nn.Conv2d):  # He et al. 2015 init, times init_scale (1 = the paper's)
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
                 module.weight.data.mul_(self.init_scale)
-            elif isinstance(module, nn.Linear):
-                nn.init.kaiming_normal_(module.weight)
-                nn.init.zeros_(module.bias)
+        # the classifier keeps PyTorch's default init (as torchvision's ResNets do): He init there would make the
+        # first logits of a deep residual net, whose features grow with depth, needlessly large
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=f"{type(self).__name__}-{self.depth}")
