@@ -249,8 +249,16 @@ def checkpoint_path(name: str, model: nn.Module, settings: TrainSettings, inputs
         parts.append(("frozen", frozen))
     if settings.lr_multipliers:
         parts.append(("lr_multipliers", settings.lr_multipliers))
+    parts.append(("start", weights_fingerprint(model)))  # another seed or source model: another checkpoint
     key = fingerprint(*parts)
     return cache_dir() / "checkpoints" / f"{name}-{key}.pt"
+
+
+def weights_fingerprint(model: nn.Module) -> str:
+    """A short hash of the weights a model holds (sums and a few values of every tensor)."""
+    summary = [(name, round(float(t.double().sum()), 6), t.flatten()[:4].double().tolist())
+               for name, t in model.state_dict().items() if t.is_floating_point()]
+    return fingerprint(*summary)
 
 
 def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None = None, batch_size: int = 128,
@@ -267,8 +275,7 @@ def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None
     parameters by name prefix, e.g. ``{"body": 0.1}`` fine-tunes a pretrained body at lr / 10.
     With ``cache_name`` the trained weights and history are stored in the checkpoint cache and
     reloaded on the next call with the same model, profile, seed, data and settings (frozen
-    parameters and lr multipliers included). The weights the model starts from are not part of
-    the key: give runs from different starting weights different cache names.
+    parameters, lr multipliers and the weights the model starts from included).
     """
     if (epochs is None) == (steps is None):
         raise ValueError("Give exactly one of epochs=... or steps=....")

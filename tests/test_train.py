@@ -167,3 +167,16 @@ def test_image_to_image_training_records_no_accuracy():
     history = train.fit(model, (images, torch.zeros(32)), steps=3, batch_size=16, loss_fn=nn.MSELoss(),
                         prepare=identity, val=(images, torch.zeros(32)), progress=False, device=torch.device("cpu"))
     assert set(history.epochs) == {"train_loss", "val_loss"}
+
+
+def test_checkpoint_cache_tells_apart_models_that_start_from_other_weights(private_cache):
+    images, labels = _toy_problem(64)
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=2, batch_size=16,
+                            cache_name="seeded", progress=False, device=torch.device("cpu"))
+        assert not history.from_cache, "a model with other starting weights must not reuse a checkpoint"
+    torch.manual_seed(1)
+    again = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=2, batch_size=16,
+                      cache_name="seeded", progress=False, device=torch.device("cpu"))
+    assert again.from_cache
