@@ -87,8 +87,8 @@ def test_readme_commands_work_in_a_fresh_virtual_environment(tmp_path: Path):
 
 def test_setup_cell_without_the_package_fails_fast_and_readably(tmp_path: Path):
     """Colab-like: package not installed, notebook not in the repository. The set-up cell tries to pip-install
-    from the git URL; with no route to it, it must end within a couple of minutes, say why in pip's output,
-    and the next import must fail naming cnncourse (never hang)."""
+    from the git URL; with no route to it, it must end within a couple of minutes and say, in its own words
+    after pip's, that installing failed and what to do (never hang)."""
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         pytest.skip("no notebooks yet")
@@ -105,5 +105,5 @@ def test_setup_cell_without_the_package_fails_fast_and_readably(tmp_path: Path):
         return  # a machine with a route to the repository: the install worked
     assert "git+https://" in setup_cell(notebooks[0]), "the set-up cell no longer installs from git"
     assert re.search(r"cnncourse", output) and re.search(r"(error|ERROR|fatal)", output), output[-3000:]
-    assert "No module named 'cnncourse'" in output, output[-3000:]
+    assert "Installing cnncourse failed" in output and "Connect to the internet" in output, output[-3000:]
 
