@@ -6,7 +6,6 @@ from .containers import ImageData, SegmentationData, to_float
 from .datasets import (
     CIFAR10_CLASSES,
     FASHION_MNIST_CLASSES,
-    LOADERS,
     MNIST_CLASSES,
     load_cifar10,
     load_fashion_mnist,

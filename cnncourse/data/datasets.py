@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import torchvision
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataIntegrityError
-from .cache import cached_tensors, fingerprint, sha256_of
+from .cache import cached_tensors, fingerprint
 from .containers import ImageData, SegmentationData
 from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, read_isbi_manifest
 from .sources import candidate_folders, download_root, not_found
@@ -95,8 +96,11 @@ def _read_image_folder(root: Path, classes: tuple[str, ...] | None, size: int | 
 
 def _folder_key(root: Path) -> str:
     """A cache key that changes when the files of an image folder change."""
-    entries = [(p.relative_to(root).as_posix(), p.stat().st_size, int(p.stat().st_mtime))
-               for p in sorted(root.rglob("*")) if p.is_file()]
+    entries = []
+    for path in sorted(root.rglob("*")):
+        status = path.stat()  # one system call per file: this runs on every load
+        if stat.S_ISREG(status.st_mode):
+            entries.append((path.relative_to(root).as_posix(), status.st_size, int(status.st_mtime)))
     return fingerprint(root.resolve(), len(entries), fingerprint(*entries))
 
 
@@ -208,12 +212,3 @@ def load_isbi2012(split: str = "train", *, download: bool = True, base_url: str 
                              lambda: _read_isbi(folder, split))
     return SegmentationData(tensors["images"], tensors.get("masks"), ISBI_CLASSES, split, "isbi2012",
                             tuple(tensors["ids"]))
-
-
-LOADERS = {"cifar10": load_cifar10, "mnist": load_mnist, "fashion_mnist": load_fashion_mnist,
-           "isbi2012": load_isbi2012}
-
-
-def verify_file(path: Path, expected_sha256: str) -> bool:
-    """True if the file at ``path`` has the SHA-256 ``expected_sha256``."""
-    return sha256_of(path) == expected_sha256
