@@ -14,6 +14,8 @@ from typing import Iterator, Sequence
 import torch
 from torch import Tensor, nn
 
+from .config import seeded_generator
+
 # layers that change no spatial geometry: they act on each pixel on its own
 _POINTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Identity, nn.Dropout, nn.Dropout2d, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
 
@@ -95,7 +97,7 @@ def gradient_receptive_field(model: nn.Module, *, in_channels: int, size: int = 
     Non-zero entries are the input pixels that the centre output pixel depends on. Random inputs
     (rather than one) make it unlikely that a ReLU switched off by chance hides a dependence.
     """
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeded_generator(seed)
     x = torch.randn(samples, in_channels, size, size, generator=generator, requires_grad=True)
     was_training = model.training
     model.eval()

@@ -25,6 +25,9 @@ PROFILE_ENV = "CNNCOURSE_PROFILE"
 DATA_ENV = "CNNCOURSE_DATA"
 CACHE_ENV = "CNNCOURSE_CACHE"
 THREADS_ENV = "CNNCOURSE_THREADS"
+SEED_ENV = "CNNCOURSE_SEED"
+PRECISION_ENV = "CNNCOURSE_PRECISION"
+PRECISIONS = ("auto", "bf16", "fp32")
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,40 @@ def set_profile(name: str | None) -> Profile:
     return get_profile()
 
 
+def seed_offset() -> int:
+    """``CNNCOURSE_SEED``: added to every seed the course uses, to check that a result is not one seed's luck."""
+    value = os.environ.get(SEED_ENV, "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"{SEED_ENV} must be a whole number 0 or more (it shifts every seed), not {value!r}.")
+    return int(value)
+
+
+def course_seed(seed: int) -> int:
+    """The seed actually used for the course's ``seed``: ``seed`` shifted by ``CNNCOURSE_SEED``."""
+    return int(seed) + seed_offset()
+
+
+def seeded_generator(seed: int) -> torch.Generator:
+    """A CPU random generator seeded with ``course_seed(seed)``."""
+    return torch.Generator().manual_seed(course_seed(seed))
+
+
 def seed_everything(seed: int = 0) -> None:
-    """Fix the seeds of Python, NumPy and PyTorch (CPU and GPU) in one call."""
+    """Fix the seeds of Python, NumPy and PyTorch (CPU and GPU) in one call (shifted by ``CNNCOURSE_SEED``)."""
+    seed = course_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def precision_setting() -> str:
+    """``CNNCOURSE_PRECISION``: 'auto' (bf16 where the hardware gains from it), 'bf16' or 'fp32'."""
+    value = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
+    if value not in PRECISIONS:
+        raise ValueError(f"{PRECISION_ENV} must be one of {PRECISIONS}, not {value!r}.")
+    return value
 
 
 def pick_device(prefer: str | None = None) -> torch.device:

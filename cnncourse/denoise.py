@@ -13,10 +13,12 @@ from matplotlib.axes import Axes
 from scipy import ndimage
 from torch import Tensor, nn
 
+from .config import seeded_generator
 from .data.containers import to_float
 from .data.corruption import add_gaussian_noise
 from .metrics.image_quality import psnr, ssim
 from .plot import axes_or_new
+from .seeds import spread
 
 
 def gaussian_blur(images: Tensor, sigma: float) -> Tensor:
@@ -58,7 +60,7 @@ class TunedFilter:
 
 def noisy_version(images: Tensor, noise_std: float, *, seed: int = 0) -> Tensor:
     """A reproducible noisy copy of uint8 or 0..1 images: the same seed gives the same noise."""
-    return add_gaussian_noise(images, noise_std, generator=torch.Generator().manual_seed(seed))
+    return add_gaussian_noise(images, noise_std, generator=seeded_generator(seed))
 
 
 def tune_filter(name: str, noisy: Tensor, clean: Tensor, parameters: Sequence[float] | None = None) -> TunedFilter:
@@ -93,6 +95,7 @@ class NoiseSweep:
     noise_levels: list[float]
     psnr: dict[str, list[float]]
     filters: dict[str, list[TunedFilter]]  # the filters tuned on validation images at each level
+    psnr_std: dict[str, list[float]] = field(default_factory=dict)  # across seeds (see `average_sweeps`)
 
     @property
     def parameters(self) -> dict[str, list[float]]:
@@ -118,7 +121,9 @@ class NoiseSweep:
         width = max(14, *(len(n) + 2 for n in names))
         lines = ["noise std".ljust(10) + "".join(n.rjust(width) for n in names)]
         for i, level in enumerate(self.noise_levels):
-            lines.append(f"{level:<10.2f}" + "".join(f"{self.psnr[n][i]:{width}.2f}" for n in names))
+            cells = (f"{self.psnr[n][i]:.2f}" + (f" ± {self.psnr_std[n][i]:.2f}" if n in self.psnr_std else "")
+                     for n in names)
+            lines.append(f"{level:<10.2f}" + "".join(cell.rjust(width) for cell in cells))
         return "\n".join(lines)
 
 
@@ -142,6 +147,18 @@ def sweep_noise_levels(test_images: Tensor, validation_images: Tensor, noise_lev
     return NoiseSweep(list(noise_levels), psnr_by_method, filters)
 
 
+def average_sweeps(sweeps: Sequence[NoiseSweep]) -> NoiseSweep:
+    """The mean of several sweeps over the same levels (one per seed), with each method's std across them."""
+    levels = sweeps[0].noise_levels
+    if any(sweep.noise_levels != levels or sweep.psnr.keys() != sweeps[0].psnr.keys() for sweep in sweeps):
+        raise ValueError("average_sweeps needs sweeps of the same methods at the same noise levels.")
+    by_method = {name: [spread(sweep.psnr[name][i] for sweep in sweeps) for i in range(len(levels))]
+                 for name in sweeps[0].psnr}
+    stds = {name: [s.std for s in values] for name, values in by_method.items() if len(sweeps) > 1}
+    return NoiseSweep(list(levels), {name: [s.mean for s in values] for name, values in by_method.items()},
+                      sweeps[0].filters, stds)
+
+
 def quality_table(clean: Tensor, estimates: Mapping[str, Tensor]) -> dict[str, dict[str, float]]:
     """Mean PSNR (dB) and SSIM of each estimate against the clean images: {method: {"psnr", "ssim"}}."""
     clean = to_float(clean) if clean.dtype == torch.uint8 else clean
@@ -151,11 +168,16 @@ def quality_table(clean: Tensor, estimates: Mapping[str, Tensor]) -> dict[str, d
 
 def plot_noise_sweep(sweep: NoiseSweep, *, trained_at: float | Sequence[float] | None = None,
                      ax: Axes | None = None, title: str = "") -> Axes:
-    """PSNR against noise level, one line per method; the training noise level (or range) is shaded."""
+    """PSNR against noise level, one line per method (± one std across seeds as a band, where averaged);
+    the training noise level (or range) is marked."""
     ax = axes_or_new(ax, (6.5, 4))
     for name, values in sweep.psnr.items():
         style = {"linestyle": ":", "color": "gray"} if name == "noisy input" else {}
-        ax.plot(sweep.noise_levels, values, marker="o", label=name, **style)
+        line, = ax.plot(sweep.noise_levels, values, marker="o", label=name, **style)
+        if name in sweep.psnr_std and name != "noisy input":  # ± one standard deviation across seeds
+            low = [m - s for m, s in zip(values, sweep.psnr_std[name])]
+            high = [m + s for m, s in zip(values, sweep.psnr_std[name])]
+            ax.fill_between(sweep.noise_levels, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
     if trained_at is not None:
         low, high = (trained_at, trained_at) if np.isscalar(trained_at) else trained_at
         if low == high:

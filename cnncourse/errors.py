@@ -15,3 +15,11 @@ class DataIntegrityError(CourseError, ValueError):
 
 class InputShapeError(CourseError, ValueError):
     """A model, metric or plot received a tensor of the wrong shape or type."""
+
+
+class CacheFileError(CourseError, OSError):
+    """A cache file (checkpoint or converted tensors) is empty, truncated, damaged or unreadable."""
+
+
+class UndescribableError(CourseError, TypeError):
+    """A function given to training cannot describe its settings, so no safe checkpoint key can be made."""

@@ -9,20 +9,26 @@ cache keyed by model, profile, seed, data and settings makes re-running a notebo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
+import hashlib
 import math
-import os
 import time
+import types
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .config import cache_dir, get_profile, pick_device
-from .data.cache import fingerprint, load_tensors, save_atomic
+from .config import PRECISIONS, cache_dir, course_seed, get_profile, pick_device, precision_setting
+from . import __version__
+from .data.cache import discard, fingerprint, load_tensors, save_atomic
 from .data.containers import ImageData, SegmentationData
 from .data.transforms import Preprocess
+from .errors import CacheFileError, UndescribableError
 from .metrics import accuracy
 
 Prepare = Callable[[Tensor, Tensor, bool], tuple[Tensor, Tensor]]
@@ -105,10 +111,8 @@ def batches(inputs: Tensor, targets: Tensor, batch_size: int, *, shuffle: bool,
             yield inputs[index], targets[index]
 
 
-def use_bf16(device: torch.device) -> bool:
+def bf16_pays(device: torch.device) -> bool:
     """bf16 autocast pays on CUDA and on CPUs with bf16 instructions (AMX, AVX512-BF16); elsewhere it is slower."""
-    if os.environ.get("CNNCOURSE_PRECISION", "").lower() == "fp32":
-        return False
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
@@ -116,9 +120,20 @@ def use_bf16(device: torch.device) -> bool:
     return False
 
 
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """'bf16' or 'fp32': ``precision`` itself, or for 'auto' ``CNNCOURSE_PRECISION``, else what pays on ``device``."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}.")
+    if precision == "auto":
+        precision = precision_setting()
+    if precision == "auto":
+        precision = "bf16" if bf16_pays(device) else "fp32"
+    return precision
+
+
 def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
     """The autocast context for ``precision`` ('auto', 'bf16' or 'fp32') on ``device``."""
-    if precision == "bf16" or (precision == "auto" and use_bf16(device)):
+    if resolve_precision(precision, device) == "bf16":
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
@@ -219,46 +234,95 @@ class TrainSettings:
     momentum: float
     weight_decay: float
     schedule: object
-    seed: int
-    precision: str
-    prepare: str
-    loss: str
-    # {name prefix: lr factor}; repr=False keeps the cache keys of runs without it unchanged (see checkpoint_path)
-    lr_multipliers: tuple[tuple[str, float], ...] | None = field(default=None, repr=False)
+    seed: int  # the seed actually used (CNNCOURSE_SEED included)
+    precision: str  # 'bf16' or 'fp32': what was actually used, never 'auto'
+    prepare: str  # describe(prepare)
+    loss: str  # describe(loss_fn)
+    lr_multipliers: tuple[tuple[str, float], ...] | None = None  # {name prefix: lr factor}
 
 
-def _describe(function: object) -> str:
-    """A stable text for a callable: dataclass repr (settings included) or qualified name."""
-    if hasattr(function, "__dataclass_fields__"):
-        return repr(function)
-    return getattr(function, "__qualname__", type(function).__qualname__)
+def describe(function: object) -> str:
+    """A stable text of a callable and of every setting that changes what it computes.
+
+    Dataclasses (``Preprocess``, ``NoisyPairs``, ...) by their fields, modules (``nn.CrossEntropyLoss(
+    label_smoothing=0.1)``) by their attributes and tensors, ``functools.partial`` by its arguments, plain
+    functions by their code. A closure or a lambda that captures values cannot say what it captured:
+    it is refused, so two different runs can never share a checkpoint.
+    """
+    if dataclasses.is_dataclass(function) and not isinstance(function, type):
+        fields = (f"{f.name}={_describe_value(getattr(function, f.name))}" for f in dataclasses.fields(function))
+        return f"{_qualified_name(type(function))}({', '.join(fields)})"
+    if isinstance(function, nn.Module):
+        settings = sorted((k, _describe_value(v)) for k, v in vars(function).items()
+                          if not k.startswith("_") and k != "training")
+        tensors = sorted((k, _describe_value(v)) for k, v in function.state_dict().items())
+        return f"{_qualified_name(type(function))}({settings}, {tensors})"
+    if isinstance(function, functools.partial):
+        return (f"partial({describe(function.func)}, {[_describe_value(a) for a in function.args]}, "
+                f"{sorted((k, _describe_value(v)) for k, v in function.keywords.items())})")
+    if isinstance(function, types.FunctionType):
+        if function.__closure__:
+            raise UndescribableError(
+                f"{function.__qualname__} captures variables from the code around it, so the checkpoint cache "
+                "cannot tell two versions of it apart. Use a dataclass with the values as fields, a "
+                "functools.partial, or a function at the top level of a module.")
+        code = function.__code__
+        return f"{_qualified_name(function)}@{fingerprint(code.co_code, code.co_consts, code.co_names)}"
+    raise UndescribableError(
+        f"{type(function).__name__} cannot describe its settings for the checkpoint cache; use a dataclass, "
+        "an nn.Module, a functools.partial or a top-level function.")
 
 
-def _data_fingerprint(inputs: Tensor, targets: Tensor) -> str:
-    step = max(1, len(inputs) // 64)
-    return fingerprint(tuple(inputs.shape), tuple(targets.shape), inputs[::step].sum().item(),
-                       targets.double().sum().item(), inputs[::step].flatten()[:: 97].tolist()[:512])
+def _qualified_name(obj: object) -> str:
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
 
 
-def checkpoint_path(name: str, model: nn.Module, settings: TrainSettings, inputs: Tensor, targets: Tensor) -> os.PathLike:
-    """Where the checkpoint of this model, profile, seed, data and settings lives."""
-    parts = [type(model).__qualname__, model, get_profile().name, settings, _data_fingerprint(inputs, targets),
-             torch.__version__.split("+")[0]]
+def _describe_value(value: object) -> str:
+    if isinstance(value, Tensor):
+        return f"tensor{tuple(value.shape)}:{value.dtype}:{tensor_sha256(value)[:16]}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_describe_value(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe_value(v)}" for k, v in sorted(value.items())) + "}"
+    if callable(value) and not isinstance(value, type):
+        return describe(value)
+    return repr(value)
+
+
+def tensor_sha256(tensor: Tensor) -> str:
+    """The SHA-256 of a tensor's bytes (about 1 GB/s: every byte of the data counts, not a sample)."""
+    flat = tensor.detach().cpu().contiguous().reshape(-1)
+    return hashlib.sha256(flat.view(torch.uint8).numpy()).hexdigest() if flat.numel() else hashlib.sha256().hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the package's source code: checkpoints of an older version of the code are not reused."""
+    root = Path(__file__).resolve().parent
+    files = sorted(root.rglob("*.py"))
+    return fingerprint(__version__, *(fingerprint(path.relative_to(root).as_posix(), path.read_bytes())
+                                      for path in files))
+
+
+def checkpoint_description(model: nn.Module, settings: TrainSettings, inputs: Tensor, targets: Tensor) -> str:
+    """Everything that decides a trained model, as text: stored in its checkpoint and checked on load."""
     frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
-    if frozen:  # a frozen part trains differently; the repr of the model does not show it
-        parts.append(("frozen", frozen))
-    if settings.lr_multipliers:
-        parts.append(("lr_multipliers", settings.lr_multipliers))
-    parts.append(("start", weights_fingerprint(model)))  # another seed or source model: another checkpoint
-    key = fingerprint(*parts)
-    return cache_dir() / "checkpoints" / f"{name}-{key}.pt"
+    parts = [("model", _qualified_name(type(model)), repr(model)), ("profile", get_profile().name),
+             ("settings", settings), ("inputs", tuple(inputs.shape), str(inputs.dtype), tensor_sha256(inputs)),
+             ("targets", tuple(targets.shape), str(targets.dtype), tensor_sha256(targets)),
+             ("frozen", frozen), ("start", weights_fingerprint(model)),
+             ("torch", torch.__version__.split("+")[0]), ("code", code_fingerprint())]
+    return "\n".join(map(str, parts))
+
+
+def checkpoint_path(name: str, description: str) -> Path:
+    """Where the checkpoint of the run described by ``description`` lives."""
+    return cache_dir() / "checkpoints" / f"{name}-{fingerprint(description)}.pt"
 
 
 def weights_fingerprint(model: nn.Module) -> str:
-    """A short hash of the weights a model holds (sums and a few values of every tensor)."""
-    summary = [(name, round(float(t.double().sum()), 6), t.flatten()[:4].double().tolist())
-               for name, t in model.state_dict().items() if t.is_floating_point()]
-    return fingerprint(*summary)
+    """The SHA-256 of every tensor a model holds (weights and buffers): another seed or source, another key."""
+    return fingerprint(*((name, tensor_sha256(t)) for name, t in model.state_dict().items()))
 
 
 def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None = None, batch_size: int = 128,
@@ -283,23 +347,34 @@ def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     metrics = default_metrics(loss_fn) if metrics is None else metrics
     multipliers = tuple(sorted((str(k), float(v)) for k, v in lr_multipliers.items())) if lr_multipliers else None
-    settings = TrainSettings(epochs, steps, batch_size, lr, optimizer, momentum, weight_decay, schedule, seed,
-                             precision, _describe(prepare), _describe(loss_fn), multipliers)
     device = device or pick_device()
+    settings = TrainSettings(epochs, steps, batch_size, lr, optimizer, momentum, weight_decay, schedule,
+                             course_seed(seed), resolve_precision(precision, device), describe(prepare),
+                             describe(loss_fn), multipliers)
     model.to(device)
-    path = checkpoint_path(cache_name, model, settings, inputs, targets) if cache_name else None
-    if path is not None and os.path.exists(path):
-        return _load_checkpoint(model, path)
-
-    history = _train(model, inputs, targets, settings, loss_fn, prepare, val, metrics, device, label, progress, on_step)
-    if path is not None:
-        state = {k: v.cpu() for k, v in model.state_dict().items()}
-        save_atomic({"state_dict": state, "history": history.to_dict()}, path)
+    description = checkpoint_description(model, settings, inputs, targets) if cache_name else ""
+    path = checkpoint_path(cache_name, description) if cache_name else None
+    history = _load_checkpoint(model, path, description) if path is not None and path.exists() else None
+    if history is None:
+        history = _train(model, inputs, targets, settings, loss_fn, prepare, val, metrics, device, label, progress,
+                         on_step)
+        if path is not None:
+            state = {k: v.cpu() for k, v in model.state_dict().items()}
+            save_atomic({"state_dict": state, "history": history.to_dict(), "description": description}, path)
+    model.to(memory_format=torch.channels_last).eval()  # the same state after a cache hit as after training
     return history
 
 
-def _load_checkpoint(model: nn.Module, path: os.PathLike) -> History:
-    saved = load_tensors(path)
+def _load_checkpoint(model: nn.Module, path: Path, description: str) -> History | None:
+    """The History of a stored run, its weights loaded into ``model``; None if the file is damaged or another run's."""
+    try:
+        saved = load_tensors(path)
+    except CacheFileError as error:
+        discard(path, error)
+        return None
+    if saved.get("description") != description:  # same hash, other run: never load it
+        discard(path, CacheFileError(f"The checkpoint {path} was stored for other settings."))
+        return None
     model.load_state_dict(saved["state_dict"])
     history = History.from_dict(saved["history"])
     history.from_cache = True

@@ -25,10 +25,9 @@ from urllib.parse import urlparse
 import torch
 from torch import Tensor, nn
 
-from .data.cache import fingerprint
 from .data.containers import ImageData
 from .errors import CourseError
-from .train import History, Prepare, default_prepare, evaluate, fit
+from .train import History, Prepare, default_prepare, evaluate, fit, weights_fingerprint
 
 MODES = ("scratch", "feature_extraction", "fine_tuning")
 PRETRAINED_LR_FACTOR = 0.1  # fine-tuning trains the pretrained body 10x slower than the new head
@@ -132,12 +131,6 @@ def lr_multipliers_for(mode: str, factor: float = PRETRAINED_LR_FACTOR) -> dict[
     return {"body": factor} if mode == "fine_tuning" else None
 
 
-def weights_fingerprint(model: nn.Module) -> str:
-    """A short hash of a model's weights: part of the cache name of everything trained from them."""
-    values = [round(float(t.double().sum()), 6) for t in model.state_dict().values() if t.is_floating_point()]
-    return fingerprint(*values)[:8]
-
-
 @dataclass(frozen=True)
 class TransferSettings:
     """How each target model is trained: the same for every mode, so only the starting point differs."""
@@ -174,7 +167,7 @@ def compare_transfer(source: nn.Module, train_pool: ImageData, test_data: ImageD
     The subsets are nested (the 50 images of a class are among its 200), and every mode sees the
     same images for the same number of steps.
     """
-    source_id = weights_fingerprint(source)
+    source_id = weights_fingerprint(source)[:8]
     results: dict[str, dict[int, float]] = {mode: {} for mode in modes}
     for n in sizes:
         subset = train_pool.subset(n, seed=settings.seed)

@@ -181,10 +181,16 @@ def test_cached_tensors_rebuilds_a_damaged_cache_file(private_cache):
         return {"x": torch.arange(3)}
 
     assert torch.equal(cached_tensors("toy", "k", convert)["x"], torch.arange(3))
-    (private_cache / "tensors" / "toy-k.pt").write_bytes(b"garbage")
-    assert torch.equal(cached_tensors("toy", "k", convert)["x"], torch.arange(3))
+    path = private_cache / "tensors" / "toy-k.pt"
+    path.write_bytes(b"garbage")
+    with pytest.warns(UserWarning, match="toy-k.pt is empty or not a cnncourse cache file"):
+        assert torch.equal(cached_tensors("toy", "k", convert)["x"], torch.arange(3))
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-200] + bytes([raw[-200] ^ 4]) + raw[-199:])  # one bit: torch.load alone would not notice
+    with pytest.warns(UserWarning, match="toy-k.pt fails its checksum"):
+        assert torch.equal(cached_tensors("toy", "k", convert)["x"], torch.arange(3))
     cached_tensors("toy", "k", convert)
-    assert len(calls) == 2
+    assert len(calls) == 3
 
 
 def test_dataset_status_reports_each_dataset(needs_data):

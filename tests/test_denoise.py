@@ -8,7 +8,7 @@ import torch
 from skimage.filters import gaussian, median
 from torch import nn
 
-from cnncourse.denoise import (NoiseSweep, TunedFilter, denoise_with_model, gaussian_blur, median_filter,
+from cnncourse.denoise import (NoiseSweep, TunedFilter, average_sweeps, denoise_with_model, gaussian_blur, median_filter,
                                noisy_version, plot_examples, plot_noise_sweep, quality_table, sweep_noise_levels, tune_filter)
 from cnncourse.metrics.image_quality import psnr
 
@@ -96,6 +96,19 @@ def test_quality_table_reports_psnr_and_ssim():
 def test_noise_sweep_at_picks_the_nearest_level():
     sweep = NoiseSweep([0.1, 0.2], {"a": [1.0, 2.0]}, {})
     assert sweep.at(0.19) == {"a": 2.0}
+
+
+def test_average_sweeps_gives_mean_and_spread_across_seeds():
+    first = NoiseSweep([0.1, 0.4], {"noisy input": [20.0, 8.0], "model": [21.0, 15.0]}, {})
+    second = NoiseSweep([0.1, 0.4], {"noisy input": [20.0, 8.0], "model": [23.0, 16.0]}, {})
+    mean = average_sweeps([first, second])
+    assert mean.psnr["model"] == [22.0, 15.5]
+    assert mean.psnr_std["model"] == pytest.approx([2 ** 0.5, 0.5 ** 0.5])
+    assert "22.00 ± 1.41" in mean.table()
+    ax = plot_noise_sweep(mean)
+    assert len(ax.collections) == 1  # one band, for the model (the noisy input does not vary with the seed)
+    with pytest.raises(ValueError, match="same noise levels"):
+        average_sweeps([first, NoiseSweep([0.2, 0.4], first.psnr, {})])
 
 
 def test_plot_examples_shows_psnr_under_each_restored_image():

@@ -35,11 +35,13 @@ def test_psnr_of_constant_error():
     assert float(psnr(clean[:, 0], clean[:, 0] + 0.01)[0]) == pytest.approx(40.0)  # (N, H, W) works too
 
 
-def test_ssim_matches_scikit_image_and_is_one_for_identical_images():
+def test_ssim_matches_scikit_image_with_wang_et_al_settings_and_is_one_for_identical_images():
     clean, noisy = pair()
     values = ssim(clean, noisy)
-    reference = structural_similarity(clean[1, 0].double().numpy(), noisy[1, 0].double().numpy(), data_range=1)
-    assert float(values[1]) == pytest.approx(reference)
+    reference = structural_similarity(clean[1, 0].double().numpy(), noisy[1, 0].double().numpy(), data_range=1,
+                                      gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+    uniform_window = structural_similarity(clean[1, 0].double().numpy(), noisy[1, 0].double().numpy(), data_range=1)
+    assert float(values[1]) == pytest.approx(reference) and reference != pytest.approx(uniform_window)
     assert torch.allclose(ssim(clean, clean), torch.ones(4, dtype=torch.float64))
 
 

@@ -1,11 +1,14 @@
 """The training loop: learning, history, checkpoint cache, preprocessing and augmentation."""
 
+import copy
+
 import pytest
 import torch
 from torch import nn
 
 import cnncourse
-from cnncourse import data, train
+from cnncourse import config, data, train
+from cnncourse.data.cache import load_tensors
 from cnncourse.data.transforms import Preprocess, random_crop, random_hflip
 from cnncourse.models import small_cnn
 
@@ -63,8 +66,8 @@ def test_checkpoint_cache_reloads_instead_of_training(private_cache):
                       device=torch.device("cpu"))
     files = list((private_cache / "checkpoints").glob("toy-*.pt"))
     assert len(files) == 1 and not first.from_cache
-    saved = torch.load(files[0], weights_only=True)  # plain tensors and lists only
-    assert set(saved) == {"state_dict", "history"}
+    saved = load_tensors(files[0])  # plain tensors, lists and text only (weights_only=True)
+    assert set(saved) == {"state_dict", "history", "description"}
     second_model = small_cnn(num_classes=2, widths=(4,))
     second = train.fit(second_model, (images, labels), steps=4, batch_size=16, cache_name="toy", progress=False,
                        device=torch.device("cpu"))
@@ -145,9 +148,26 @@ def test_random_hflip_flips_about_half():
     assert torch.equal(flipped.sort(-1).values, images)
 
 
-def test_use_bf16_can_be_switched_off(monkeypatch):
+def test_precision_setting_decides_auto(monkeypatch):
+    cpu = torch.device("cpu")
     monkeypatch.setenv("CNNCOURSE_PRECISION", "fp32")
-    assert not train.use_bf16(torch.device("cpu"))
+    assert train.resolve_precision("auto", cpu) == "fp32"
+    assert train.resolve_precision("bf16", cpu) == "bf16"  # an explicit argument wins over the setting
+    monkeypatch.setenv("CNNCOURSE_PRECISION", "bf16")
+    assert train.resolve_precision("auto", cpu) == "bf16"
+    monkeypatch.setenv("CNNCOURSE_PRECISION", "half")
+    with pytest.raises(ValueError, match="CNNCOURSE_PRECISION"):
+        train.resolve_precision("auto", cpu)
+
+
+def test_seed_setting_shifts_every_seed(monkeypatch):
+    monkeypatch.setenv("CNNCOURSE_SEED", "3")
+    assert config.course_seed(0) == 3
+    assert torch.equal(torch.rand(4, generator=config.seeded_generator(1)),
+                       torch.rand(4, generator=torch.Generator().manual_seed(4)))
+    monkeypatch.setenv("CNNCOURSE_SEED", "-1")
+    with pytest.raises(ValueError, match="CNNCOURSE_SEED"):
+        config.course_seed(0)
 
 
 def test_history_round_trip():
@@ -180,3 +200,132 @@ def test_checkpoint_cache_tells_apart_models_that_start_from_other_weights(priva
     again = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=2, batch_size=16,
                       cache_name="seeded", progress=False, device=torch.device("cpu"))
     assert again.from_cache
+
+
+# --- the checkpoint cache never serves the wrong model ------------------------------------------------------
+
+
+def _fit_toy(model=None, data=None, **options) -> tuple[nn.Module, train.History]:
+    torch.manual_seed(0)
+    model = model or small_cnn(num_classes=2, widths=(4,))
+    options = {"steps": 3, "batch_size": 16, "cache_name": "toy", "progress": False,
+               "device": torch.device("cpu"), "precision": "fp32", **options}
+    return model, train.fit(model, data or _toy_problem(64), **options)
+
+
+def test_checkpoint_key_changes_with_everything_that_decides_the_result(private_cache):
+    images, labels = _toy_problem(64)
+    shuffled = labels.clone()
+    shuffled[[0, 1]] = shuffled[[1, 0]] if labels[0] != labels[1] else 1 - shuffled[[0, 1]]
+    one_pixel = images.clone()
+    one_pixel[37, 1, 3, 3] += 1  # an image a sample of one in 64 would miss
+    variants = {
+        "plain": {},
+        "label smoothing": {"loss_fn": nn.CrossEntropyLoss(label_smoothing=0.5)},
+        "other prepare": {"prepare": Preprocess(mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))},
+        "shuffled labels": {"data": (images, shuffled)},
+        "one pixel": {"data": (one_pixel, labels)},
+        "bf16": {"precision": "bf16"},
+    }
+    for options in variants.values():
+        _fit_toy(**{"data": (images, labels), **options})
+    assert len(list((private_cache / "checkpoints").glob("toy-*.pt"))) == len(variants)
+    again = _fit_toy(data=(images, labels), loss_fn=nn.CrossEntropyLoss(label_smoothing=0.5))[1]
+    assert again.from_cache  # and the same settings find their own checkpoint again
+
+
+def test_checkpoint_key_covers_the_seed_setting_and_the_package_code(private_cache, monkeypatch):
+    _fit_toy()
+    monkeypatch.setenv("CNNCOURSE_SEED", "1")
+    assert not _fit_toy()[1].from_cache
+    monkeypatch.delenv("CNNCOURSE_SEED")
+    assert _fit_toy()[1].from_cache
+    monkeypatch.setattr(train, "code_fingerprint", lambda: "another version of the code")
+    assert not _fit_toy()[1].from_cache
+
+
+def test_a_closure_cannot_be_a_cache_key(private_cache):
+    offset = 0.5
+
+    def shifted(images, targets, train_mode=False):
+        return images.float() / 255 - offset, targets
+
+    with pytest.raises(cnncourse.errors.UndescribableError, match="captures variables"):
+        _fit_toy(prepare=shifted)
+    assert train.describe(Preprocess()) != train.describe(Preprocess(mean=(0.5,), std=(0.5,)))
+
+
+def test_cache_hit_leaves_the_model_as_training_does(private_cache):
+    trained, _ = _fit_toy()
+    reloaded, history = _fit_toy()
+    assert history.from_cache
+    for model in (trained, reloaded):
+        assert not model.training
+        conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+        assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "empty"])
+def test_a_damaged_checkpoint_is_named_deleted_and_rebuilt(private_cache, damage):
+    _, first = _fit_toy()
+    path = next((private_cache / "checkpoints").glob("toy-*.pt"))
+    raw = path.read_bytes()
+    damaged = {"flip a byte": raw[:-100] + bytes([raw[-100] ^ 1]) + raw[-99:], "truncate": raw[: len(raw) // 2],
+               "empty": b""}[damage]
+    path.write_bytes(damaged)
+    with pytest.warns(UserWarning, match=f"{path.name}.*rebuilt"):
+        _, second = _fit_toy()
+    assert not second.from_cache and second.step_loss == first.step_loss
+    assert load_tensors(path)["history"]["step_loss"] == first.step_loss
+
+
+def test_fit_matches_a_plain_pytorch_loop():
+    images, labels = _toy_problem(64)
+    torch.manual_seed(0)
+    model = small_cnn(num_classes=2, widths=(4,))
+    reference = copy.deepcopy(model)
+    options = dict(steps=6, batch_size=16, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule=None, seed=3)
+    history = train.fit(model, (images, labels), progress=False, device=torch.device("cpu"), precision="fp32", **options)
+    # the same batches: fit shuffles with a generator seeded with the seed, one permutation per epoch
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    generator = torch.Generator().manual_seed(3)
+    torch.manual_seed(3)
+    losses = []
+    reference.train()
+    while len(losses) < 6:
+        order = torch.randperm(len(images), generator=generator)
+        for start in range(0, len(images), 16):
+            index = order[start:start + 16]
+            loss = nn.functional.cross_entropy(reference(images[index].float() / 255), labels[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    assert history.step_loss == pytest.approx(losses[:6], rel=1e-4, abs=1e-5)
+
+
+def test_bf16_training_stays_close_to_fp32():
+    images, labels = _toy_problem(128)
+    runs = {}
+    for precision in ("fp32", "bf16"):
+        torch.manual_seed(0)
+        runs[precision] = train.fit(small_cnn(num_classes=2, widths=(8,)), (images, labels), steps=8, batch_size=32,
+                                    progress=False, device=torch.device("cpu"), precision=precision)
+    fp32, bf16 = (torch.tensor(runs[p].step_loss) for p in ("fp32", "bf16"))
+    assert (fp32 - bf16).abs().max() < 0.05 * fp32.abs().max()  # bf16 keeps about 3 significant digits
+
+
+@pytest.mark.parametrize("schedule, expected", [
+    (None, [1.0, 1.0, 1.0, 1.0]),
+    ("cosine", [1.0, 0.8536, 0.5, 0.1464]),
+    ((0.5,), [1.0, 1.0, 0.1, 0.1]),
+])
+def test_schedules_set_the_learning_rate_of_each_step(schedule, expected):
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = train.make_schedule(optimizer, schedule, total_steps=4)
+    seen = []
+    for _ in range(4):
+        seen.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert seen == pytest.approx(expected, abs=1e-4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 
 import pytest
@@ -102,15 +103,17 @@ def test_lr_multiplier_zero_leaves_the_body_unchanged(tmp_path, monkeypatch):
 
 def test_checkpoint_key_sees_frozen_parameters_and_lr_multipliers():
     inputs, targets = _tensors()
-    settings = train.TrainSettings(None, 5, 8, 0.1, "sgd", 0.9, 5e-4, "cosine", 0, "auto", "p", "l")
+    settings = train.TrainSettings(None, 5, 8, 0.1, "sgd", 0.9, 5e-4, "cosine", 0, "fp32", "p", "l")
     model = _source()
-    plain = train.checkpoint_path("x", model, settings, inputs, targets)
-    assert train.checkpoint_path("x", model, settings, inputs, targets) == plain  # the key is stable
-    tuned = train.TrainSettings(*[getattr(settings, f) for f in settings.__dataclass_fields__][:-1],
-                                lr_multipliers=(("features", 0.1),))
-    assert train.checkpoint_path("x", model, tuned, inputs, targets) != plain
+
+    def key(settings: train.TrainSettings) -> str:
+        return train.checkpoint_path("x", train.checkpoint_description(model, settings, inputs, targets))
+
+    plain = key(settings)
+    assert key(settings) == plain  # the key is stable
+    assert key(dataclasses.replace(settings, lr_multipliers=(("features", 0.1),))) != plain
     transfer.freeze(model.features)
-    assert train.checkpoint_path("x", model, settings, inputs, targets) != plain
+    assert key(settings) != plain
 
 
 def test_compare_transfer_returns_an_accuracy_per_mode_and_size(tmp_path, monkeypatch):
@@ -201,8 +204,13 @@ def test_exercise_receptive_field():
 def test_exercise_feature_extractor():
     from cnncourse.exercises import vgg_transfer as ex
 
-    assert ex.check_feature_extractor(transfer.transfer_model(_source(), "feature_extraction", 2))
-    assert "fine-tuning" in ex.check_feature_extractor(transfer.transfer_model(_source(), "fine_tuning", 2)).message
-    assert "everything is frozen" in ex.check_feature_extractor(
-        transfer.freeze(transfer.transfer_model(_source(), "scratch", 2))).message
-    assert not ex.check_feature_extractor(None)
+    source = _source()
+    assert ex.check_feature_extractor(transfer.transfer_model(source, "feature_extraction", 2), source)
+    fine_tuned = transfer.transfer_model(source, "fine_tuning", 2)
+    assert "fine-tuning" in ex.check_feature_extractor(fine_tuned, source).message
+    everything_frozen = transfer.freeze(transfer.transfer_model(source, "feature_extraction", 2))
+    assert "everything is frozen" in ex.check_feature_extractor(everything_frozen, source).message
+    random_body = transfer.transfer_model(source, "scratch", 2)
+    transfer.freeze(random_body.body)
+    assert "source model's weights" in ex.check_feature_extractor(random_body, source).message
+    assert not ex.check_feature_extractor(None, source)

@@ -8,7 +8,7 @@ import torchvision
 from torch import nn
 
 from cnncourse import architecture, models
-from cnncourse.models.inception import InceptionModule, Widths
+from cnncourse.models.inception import GOOGLENET_3A, InceptionModule, Widths
 from cnncourse.models.vgg import CFGS, VGG, conv_stack, make_layers
 
 BUILDERS = ["vgg_tiny", "vgg_small", "vgg_medium", "inception_small"]
@@ -99,6 +99,19 @@ def test_inception_module_concatenates_its_branches():
     assert architecture.conv_weight_count(module) == expected
     grad = architecture.gradient_receptive_field(module, in_channels=12, size=15)
     assert architecture.nonzero_extent(grad) == (5, 5)  # the widest branch: two stacked 3x3 convs
+
+
+def test_googlenet_3a_variants_have_the_papers_weight_counts():
+    # Szegedy et al. 2015 (GoogLeNet), Table 1, module 3a on 192 channels: the conv weights (no biases) of each branch.
+    with_reductions = InceptionModule(192, GOOGLENET_3A, factorized_5x5=False)
+    assert architecture.conv_weight_count(with_reductions) == (
+        192 * 64 + (192 * 96 + 9 * 96 * 128) + (192 * 16 + 25 * 16 * 32) + 192 * 32) == 163_328
+    assert with_reductions.out_channels == 256
+    naive = InceptionModule(192, GOOGLENET_3A, factorized_5x5=False, reductions=False)
+    assert architecture.conv_weight_count(naive) == 192 * 64 + 9 * 192 * 128 + 25 * 192 * 32 == 387_072
+    assert naive(torch.randn(1, 192, 8, 8)).shape == (1, 64 + 128 + 32 + 192, 8, 8) and naive.out_channels == 416
+    factorized = InceptionModule(192, GOOGLENET_3A)
+    assert architecture.conv_weight_count(factorized) == 163_328 - 25 * 16 * 32 + 9 * 16 * 32 + 9 * 32 * 32
 
 
 def test_inception_small_is_about_as_big_as_vgg_small():

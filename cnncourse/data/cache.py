@@ -1,10 +1,16 @@
-"""Atomic writes and the converted-tensor cache: nothing half-written is ever left behind."""
+"""Atomic, checksummed cache files and the converted-tensor cache: nothing half-written or damaged is ever loaded.
+
+A cache file is one header line, ``cnncourse-cache-v1 <sha256 of the rest>``, then ``torch.save``'s bytes.
+``torch.load`` alone does not notice a changed byte in an archive; the header does.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -12,6 +18,9 @@ from typing import Any, Callable, Iterator
 import torch
 
 from ..config import cache_dir
+from ..errors import CacheFileError
+
+CACHE_MAGIC = b"cnncourse-cache-v1"
 
 
 @contextmanager
@@ -30,15 +39,41 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def save_atomic(obj: Any, target: Path) -> Path:
-    """``torch.save`` to ``target`` through a temporary file."""
+    """``torch.save`` ``obj`` to ``target`` behind a checksum header, through a temporary file."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    payload = buffer.getvalue()
+    header = CACHE_MAGIC + b" " + hashlib.sha256(payload).hexdigest().encode() + b"\n"
     with atomic_path(target) as temporary:
-        torch.save(obj, temporary)
+        temporary.write_bytes(header + payload)
     return Path(target)
 
 
 def load_tensors(path: Path) -> Any:
-    """Load a file written by ``save_atomic`` (tensors, lists, dicts, numbers, strings only)."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """Load a file written by ``save_atomic`` (tensors, lists, dicts, numbers, strings only).
+
+    Raises ``CacheFileError`` naming the file if it is empty, truncated, altered or not a course cache file.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise CacheFileError(f"The cache file {path} cannot be read ({error}).") from None
+    header, _, payload = raw.partition(b"\n")
+    magic, _, digest = header.partition(b" ")
+    if magic != CACHE_MAGIC:
+        raise CacheFileError(f"The cache file {path} is empty or not a cnncourse cache file.")
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        raise CacheFileError(f"The cache file {path} fails its checksum: it is truncated or damaged.")
+    try:
+        return torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+    except Exception as error:  # the checksum held, so the file was written by an incompatible torch
+        raise CacheFileError(f"The cache file {path} cannot be loaded by this torch ({error}).") from None
+
+
+def discard(path: Path, error: CacheFileError) -> None:
+    """Delete a cache file that failed to load, saying which and why; the caller rebuilds it."""
+    warnings.warn(f"{error} It was deleted and will be rebuilt.", stacklevel=3)
+    Path(path).unlink(missing_ok=True)
 
 
 def sha256_of(path: Path) -> str:
@@ -61,8 +96,8 @@ def cached_tensors(name: str, key: str, convert: Callable[[], dict]) -> dict:
     if path.exists():
         try:
             return load_tensors(path)
-        except Exception:  # a cache file from an older torch or a crashed disk: rebuild it
-            path.unlink(missing_ok=True)
+        except CacheFileError as error:
+            discard(path, error)
     converted = convert()
     try:
         save_atomic(converted, path)

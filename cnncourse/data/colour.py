@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from .containers import ImageData
+from ..config import seeded_generator
 
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601, the weights of ImageData.grayscale()
 
@@ -42,7 +43,7 @@ def colour_only_task(source: ImageData, tints: dict[str, tuple[float, float, flo
     """
     tints = EQUAL_LUMA_TINTS if tints is None else tints
     colours = list(tints.values())
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeded_generator(seed)
     labels = torch.randint(0, len(colours), (len(source),), generator=generator)
     images = source.images.clone()
     for index, colour in enumerate(colours):

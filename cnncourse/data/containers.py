@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
+from ..config import seeded_generator
+
 
 @dataclass(frozen=True)
 class ImageData:
@@ -48,7 +50,7 @@ class ImageData:
             return self
         if per_class < 1:
             raise ValueError(f"per_class must be a positive number of images, not {per_class}.")
-        generator = torch.Generator().manual_seed(seed)
+        generator = seeded_generator(seed)
         order = torch.randperm(len(self), generator=generator)
         keep = [order[self.labels[order] == c][:per_class] for c in range(self.num_classes)]
         return self.take(torch.cat(keep).sort().values)
@@ -66,7 +68,7 @@ class ImageData:
 
     def split_off(self, fraction: float, *, seed: int = 0) -> tuple["ImageData", "ImageData"]:
         """Split into (rest, held_out) with ``fraction`` of the images held out, at random."""
-        generator = torch.Generator().manual_seed(seed)
+        generator = seeded_generator(seed)
         order = torch.randperm(len(self), generator=generator)
         n_held = int(round(fraction * len(self)))
         held, rest = order[:n_held].sort().values, order[n_held:].sort().values

@@ -9,6 +9,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from ..config import seeded_generator
 from ..errors import InputShapeError
 from ..validate import describe
 from .containers import ImageData
@@ -76,7 +77,7 @@ def stats_standard_error(images: ImageData | Tensor, *, chunks: int = 10, popula
     x = _as_images(images)
     if chunks < 2 or len(x) < chunks:
         raise ValueError(f"Need at least 2 chunks and one image per chunk; got {chunks} chunks for {len(x)} images.")
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    order = torch.randperm(len(x), generator=seeded_generator(seed))
     size = len(x) // chunks
     parts = [channel_stats(x[order[i * size:(i + 1) * size]], batch_size=batch_size) for i in range(chunks)]
     means = torch.tensor([p.mean for p in parts], dtype=torch.float64)  # (chunks, C)

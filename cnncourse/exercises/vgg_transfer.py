@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from ..architecture import receptive_field
@@ -52,12 +53,23 @@ def check_receptive_field(answer: object) -> Feedback:
                  "the product of the strides so far.")
 
 
-def check_feature_extractor(model: object) -> Feedback:
-    """Exercise 3: a transfer model set up for feature extraction (body frozen, head trainable)."""
+def _holds_weights_of(body: nn.Module, source_features: nn.Module) -> bool:
+    """Whether ``body`` has exactly the source's weights and batch-norm statistics."""
+    mine, theirs = body.state_dict(), source_features.state_dict()
+    return mine.keys() == theirs.keys() and all(
+        mine[k].shape == theirs[k].shape and torch.equal(mine[k].cpu(), theirs[k].cpu()) for k in mine)
+
+
+def check_feature_extractor(model: object, source: nn.Module) -> Feedback:
+    """Exercise 3: a transfer model set up for feature extraction from ``source`` (its weights in the body,
+    body frozen, head trainable)."""
     if model is None:
         return wrong("build the model, freeze the right part, and pass it in.")
     if not isinstance(model, nn.Module) or not hasattr(model, "body") or not hasattr(model, "head"):
         return wrong("pass a model with a .body and a .head, such as one made by transfer.transfer_model.")
+    if not _holds_weights_of(model.body, source.features):
+        return wrong("the body does not hold the source model's weights: a frozen random body extracts no useful "
+                     "features. Copy them with model.body.load_state_dict(source.features.state_dict()).")
     body_trainable = sum(p.numel() for p in model.body.parameters() if p.requires_grad)
     head_trainable = sum(p.numel() for p in model.head.parameters() if p.requires_grad)
     head_total = sum(p.numel() for p in model.head.parameters())

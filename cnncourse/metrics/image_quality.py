@@ -27,12 +27,18 @@ def psnr(clean: Tensor, estimate: Tensor) -> Tensor:
     return torch.tensor([peak_signal_noise_ratio(t, e, data_range=1.0) for t, e in zip(truth, test)])
 
 
+# Wang et al. 2004, "Image quality assessment: from error visibility to structural similarity": an 11x11
+# Gaussian window of sigma 1.5 and population (not sample) covariances; scikit-image's defaults differ.
+WANG_SSIM = {"gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
+
+
 def ssim(clean: Tensor, estimate: Tensor) -> Tensor:
-    """Structural similarity (-1..1, 1 = identical) of each image, for 0..1 images (data range 1): (N,) float64."""
+    """Structural similarity (-1..1, 1 = identical) of each image with Wang et al.'s settings, for 0..1 images
+    (data range 1): (N,) float64."""
     truth, test = _as_gray_arrays(clean, "ssim"), _as_gray_arrays(estimate, "ssim")
     if truth.shape != test.shape:
         raise InputShapeError(f"ssim needs two batches of the same shape; got {truth.shape} and {test.shape}.")
-    return torch.tensor([structural_similarity(t, e, data_range=1.0) for t, e in zip(truth, test)])
+    return torch.tensor([structural_similarity(t, e, data_range=1.0, **WANG_SSIM) for t, e in zip(truth, test)])
 
 
 def image_quality(clean: Tensor, estimate: Tensor) -> dict[str, float]:

@@ -1,9 +1,11 @@
-"""Inception-style networks (Szegedy et al. 2014): parallel branches of different kernel sizes, concatenated.
+"""Inception-style networks (Szegedy et al. 2015, GoogLeNet): parallel branches of different kernel sizes, concatenated.
 
 An Inception module looks at its input through four branches at once: a 1x1 conv, a 3x3 conv,
-a 5x5 receptive field (built, as in Inception v2, from two stacked 3x3 convs) and a 3x3 max-pool.
-Cheap 1x1 convolutions first reduce the channels that the expensive branches see; the outputs are
-concatenated along the channel axis. A network is data: a list of module widths and ``"M"`` pools.
+a 5x5 receptive field and a 3x3 max-pool, concatenated along the channel axis. GoogLeNet (v1) has a real
+5x5 conv there; Inception v2/v3 (Szegedy et al. 2016, section 3.1) factorize it into two stacked 3x3 convs,
+as the course's networks do by default. Cheap 1x1 convolutions first reduce the channels that the expensive
+branches see (GoogLeNet's Figure 2b; without them, the "naive" module of its Figure 2a).
+A network is data: a list of module widths and ``"M"`` pools.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class Widths(NamedTuple):
         return self.c1 + self.c3 + self.c5 + self.pool
 
 
+GOOGLENET_3A = Widths(c1=64, r3=96, c3=128, r5=16, c5=32, pool=32)  # Szegedy et al. 2015 (GoogLeNet), Table 1, module 3a
+
+
 def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int) -> nn.Sequential:
     """A same-padded conv, batch norm and ReLU."""
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
@@ -38,21 +43,29 @@ def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int) -> nn.Se
 
 
 class InceptionModule(nn.Module):
-    """Four parallel branches (1x1; 1x1-3x3; 1x1-3x3-3x3; pool-1x1) concatenated along channels."""
+    """Four parallel branches (1x1; 1x1-3x3; 1x1-3x3-3x3; pool-1x1) concatenated along channels.
 
-    def __init__(self, in_channels: int, widths: Widths | Sequence[int]) -> None:
+    ``factorized_5x5=False`` puts GoogLeNet's single 5x5 conv in the third branch; ``reductions=False`` builds
+    the naive module (no 1x1 before the 3x3 and 5x5, no projection after the pool, whose ``in_channels``
+    then pass straight to the output; the ``r3``, ``r5`` and ``pool`` widths are unused).
+    """
+
+    def __init__(self, in_channels: int, widths: Widths | Sequence[int], *, factorized_5x5: bool = True,
+                 reductions: bool = True) -> None:
         super().__init__()
         w = Widths(*widths)
         self.widths = w
+        into3, into5 = (w.r3, w.r5) if reductions else (in_channels, in_channels)
+        reduce3 = [conv_bn_relu(in_channels, w.r3, 1)] if reductions else []
+        reduce5 = [conv_bn_relu(in_channels, w.r5, 1)] if reductions else []
+        five = [conv_bn_relu(into5, w.c5, 3), conv_bn_relu(w.c5, w.c5, 3)] if factorized_5x5 else [
+            conv_bn_relu(into5, w.c5, 5)]
         self.branch1 = conv_bn_relu(in_channels, w.c1, 1)
-        self.branch3 = nn.Sequential(conv_bn_relu(in_channels, w.r3, 1), conv_bn_relu(w.r3, w.c3, 3))
-        self.branch5 = nn.Sequential(conv_bn_relu(in_channels, w.r5, 1), conv_bn_relu(w.r5, w.c5, 3),
-                                     conv_bn_relu(w.c5, w.c5, 3))
-        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), conv_bn_relu(in_channels, w.pool, 1))
-
-    @property
-    def out_channels(self) -> int:
-        return self.widths.out_channels
+        self.branch3 = nn.Sequential(*reduce3, conv_bn_relu(into3, w.c3, 3))
+        self.branch5 = nn.Sequential(*reduce5, *five)
+        project = [conv_bn_relu(in_channels, w.pool, 1)] if reductions else []
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), *project)
+        self.out_channels = w.c1 + w.c3 + w.c5 + (w.pool if reductions else in_channels)
 
     def forward(self, x: Tensor) -> Tensor:
         branches = [self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)]

@@ -1,0 +1,190 @@
+"""Do the notebooks' claims hold beyond one seed and one machine? Re-execute them over a matrix and tabulate.
+
+    python -m cnncourse.robustness notebooks/06_*.ipynb --seeds 0-4 --precisions fp32,bf16 --threads 1
+
+Every run executes a whole notebook in a fresh kernel with ``CNNCOURSE_PROFILE``, ``CNNCOURSE_SEED``,
+``CNNCOURSE_PRECISION`` and ``CNNCOURSE_THREADS`` set, and its own checkpoint cache (converted datasets are
+shared). The table has one row per asserting cell (cells counted from 0, markdown included, as JupyterLab
+shows them) and one column per run; below it, what each asserting cell printed: its margin.
+Too slow for CI (a run is a whole notebook); run it before claiming that a result holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+ASSERT_LINE = re.compile(r"^\s*assert\b", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One execution of one notebook: where and with which settings."""
+
+    notebook: Path
+    profile: str
+    seed: int
+    precision: str
+    threads: int
+
+    @property
+    def label(self) -> str:
+        return f"s{self.seed} {self.precision} t{self.threads}"
+
+
+@dataclass
+class CellResult:
+    """What one asserting (or failing) cell did in one run."""
+
+    index: int
+    asserts: bool
+    passed: bool
+    printed: str  # the last line the cell printed, or the error
+    source_head: str
+
+
+@dataclass
+class RunResult:
+    run: Run
+    seconds: float
+    cells: list[CellResult] = field(default_factory=list)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-4' -> [0, 1, 2, 3, 4]; '0,2,5' -> [0, 2, 5]."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        seeds.extend(range(int(first), int(last or first) + 1))
+    return seeds
+
+
+def _printed(outputs: list) -> str:
+    lines = [line for output in outputs if output.get("output_type") == "stream" and output.get("name") == "stdout"
+             for line in output.get("text", "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def _error(outputs: list) -> str | None:
+    for output in outputs:
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"
+    return None
+
+
+def execute(run: Run, cache: Path, timeout: int) -> RunResult:
+    """Execute ``run`` in a fresh kernel (in this process's environment, set for the run) and collect its cells."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    run_cache = Path(tempfile.mkdtemp(prefix=f"{run.notebook.stem[:2]}-s{run.seed}-{run.precision}-", dir=cache))
+    (cache / "tensors").mkdir(parents=True, exist_ok=True)
+    (run_cache / "tensors").symlink_to(cache / "tensors", target_is_directory=True)
+    os.environ.update(CNNCOURSE_PROFILE=run.profile, CNNCOURSE_SEED=str(run.seed), CNNCOURSE_PRECISION=run.precision,
+                      CNNCOURSE_THREADS=str(run.threads), CNNCOURSE_CACHE=str(run_cache), MPLBACKEND="agg")
+    notebook = nbformat.read(run.notebook, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, allow_errors=True, kernel_name="python3",
+                            resources={"metadata": {"path": str(run.notebook.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    result = RunResult(run, time.perf_counter() - start)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        error = _error(cell.get("outputs", []))
+        asserts = bool(ASSERT_LINE.search(cell.source))
+        if asserts or error:
+            head = next((line.strip() for line in cell.source.splitlines() if ASSERT_LINE.match(line)),
+                        cell.source.strip().splitlines()[0] if cell.source.strip() else "")
+            result.cells.append(CellResult(index, asserts, error is None, error or _printed(cell.outputs), head))
+    return result
+
+
+def _execute_star(args: tuple[Run, Path, int]) -> RunResult:
+    return execute(*args)
+
+
+def table(results: list[RunResult]) -> str:
+    """One row per asserting or failing cell, one column per run: ok / FAIL; then what each cell printed."""
+    runs = [r.run for r in results]
+    rows: dict[tuple[str, int], dict[str, CellResult]] = {}
+    for result in results:
+        for cell in result.cells:
+            rows.setdefault((result.run.notebook.stem[:2], cell.index), {})[result.run.label] = cell
+    labels = sorted({run.label for run in runs}, key=lambda label: [(r.seed, r.precision, r.threads)
+                                                                    for r in runs if r.label == label][0])
+    width = max(len(label) for label in labels)
+    lines = [f"{'nb':2} {'cell':>4}  " + " ".join(f"{label:>{width}}" for label in labels) + "  claim"]
+    for (notebook, index), by_run in sorted(rows.items()):
+        marks = " ".join(f"{'' if label not in by_run else ('ok' if by_run[label].passed else 'FAIL'):>{width}}"
+                         for label in labels)
+        head = next(iter(by_run.values())).source_head
+        lines.append(f"{notebook:2} {index:>4}  {marks}  {head[:70]}")
+    lines.append("\nwhat each cell printed (its margin), run by run:")
+    for (notebook, index), by_run in sorted(rows.items()):
+        lines.append(f"{notebook} cell {index}:")
+        lines.extend(f"  {label:>{width}} {'ok  ' if cell.passed else 'FAIL'} {cell.printed[:150]}"
+                     for label, cell in by_run.items())
+    failures = sum(not cell.passed for result in results for cell in result.cells)
+    checked = sum(1 for result in results for cell in result.cells)
+    lines.append("\nseconds per run: " + ", ".join(f"{r.run.notebook.stem[:2]} {r.run.label}: {r.seconds:.0f}"
+                                                    for r in results))
+    lines.append(f"summary: {len(rows)} cells x {len(labels)} runs, {checked} checked, {failures} failed")
+    return "\n".join(lines)
+
+
+def matrix(notebooks: list[Path], profile: str, seeds: list[int], precisions: list[str],
+           threads: list[int]) -> list[Run]:
+    """Every notebook x seed x precision x thread count; bf16 only where this machine runs it natively."""
+    return [Run(notebook, profile, seed, precision, count) for notebook in notebooks for seed in seeds
+            for precision in precisions for count in threads]
+
+
+def bf16_native() -> bool:
+    """Whether this CPU has bf16 instructions (else 'bf16' would only be an emulated, slow imitation)."""
+    return torch.cuda.is_available() or bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cnncourse.robustness", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--profile", default="smoke")
+    parser.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,2")
+    parser.add_argument("--precisions", default="fp32,bf16")
+    parser.add_argument("--threads", default="1", help="e.g. 1 or 1,2")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at the same time (use 1 thread each)")
+    parser.add_argument("--cache", type=Path, default=None, help="a folder for the runs' caches (default: temporary)")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds a cell may run")
+    args = parser.parse_args(argv)
+
+    precisions = [p.strip() for p in args.precisions.split(",")]
+    if "bf16" in precisions and not bf16_native():
+        print("note: this machine has no bf16 instructions; bf16 runs are left out (the course trains in fp32 here)")
+        precisions.remove("bf16")
+    runs = matrix(args.notebooks, args.profile, parse_seeds(args.seeds), precisions,
+                  [int(t) for t in args.threads.split(",")])
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="cnncourse-robustness-"))
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"{len(runs)} runs, {args.jobs} at a time, caches under {cache}", flush=True)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        results = []
+        for result in pool.map(_execute_star, [(run, cache, args.timeout) for run in runs]):
+            failed = sum(not cell.passed for cell in result.cells)
+            print(f"  {result.run.notebook.name} {result.run.label}: {result.seconds:.0f} s, "
+                  f"{failed} failed", flush=True)
+            results.append(result)
+    print(table(results))
+    return 1 if any(not cell.passed for result in results for cell in result.cells) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
