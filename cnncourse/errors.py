@@ -17,6 +17,10 @@ class InputShapeError(CourseError, ValueError):
     """A model, metric or plot received a tensor of the wrong shape or type."""
 
 
+class InputValueError(CourseError, ValueError):
+    """A function received values it cannot use: NaN, a negative noise level, images outside 0..1."""
+
+
 class CacheFileError(CourseError, OSError):
     """A cache file (checkpoint or converted tensors) is empty, truncated, damaged or unreadable."""
 

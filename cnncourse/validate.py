@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .errors import InputShapeError
+from .errors import InputShapeError, InputValueError
 
 
 def describe(x: object) -> str:
@@ -41,3 +41,25 @@ def expect_labels(y: object, *, batch_size: int, who: str, ndim: int = 1) -> tor
     if y.is_floating_point():
         raise InputShapeError(f"{who} expects integer class labels; it received {describe(y)}. Use y.long().")
     return y
+
+
+def expect_unit_images(x: torch.Tensor, *, who: str) -> torch.Tensor:
+    """Check that ``x`` holds floating-point images with every value in 0..1 (no NaN)."""
+    if not x.is_floating_point():
+        raise InputShapeError(f"{who} expects float images in 0..1; it received {describe(x)}. "
+                              "Convert uint8 (0..255) images with cnncourse.data.to_float(x).")
+    if x.numel() and not (torch.isfinite(x).all() and x.min() >= 0 and x.max() <= 1):
+        low, high = float(x.nan_to_num(0.0).min()), float(x.nan_to_num(0.0).max())
+        nan = " and NaN" if torch.isnan(x).any() else ""
+        raise InputValueError(f"{who} expects images in 0..1; it received values from {low:g} to {high:g}{nan}. "
+                              "Divide 0..255 images by 255 (cnncourse.data.to_float), or clamp(0, 1).")
+    return x
+
+
+def expect_noise_level(noise_std: object, *, who: str) -> torch.Tensor:
+    """Check that a noise level (one number, or one per image) is finite and not negative; return it as a tensor."""
+    std = torch.as_tensor(noise_std, dtype=torch.float32)
+    if std.ndim > 1 or not torch.isfinite(std).all() or (std < 0).any():
+        raise InputValueError(f"{who} expects a noise standard deviation >= 0 (one number, or one per image); "
+                              f"it received {noise_std!r}.")
+    return std

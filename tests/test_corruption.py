@@ -7,6 +7,7 @@ import torch
 
 from cnncourse.data.corruption import (MaskedPairs, NoisyPairs, add_gaussian_noise, add_noise_before_scaling,
                                        mask_square)
+from cnncourse.errors import InputShapeError, InputValueError
 
 
 def grey_images(n: int = 32, value: int = 128) -> torch.Tensor:
@@ -73,3 +74,15 @@ def test_prepare_functions_return_corrupted_input_and_clean_target():
     masked, clean = MaskedPairs(size=6, fill=0.5)(images, labels, True)
     assert ((masked != clean).flatten(1).sum(1) <= 36).all()
     assert "0.3" in repr(NoisyPairs(0.3))  # the settings are part of the training cache key
+
+
+def test_noise_refuses_what_it_cannot_handle():
+    images = torch.zeros(2, 1, 4, 4)
+    with pytest.raises(InputValueError, match="noise standard deviation"):
+        add_gaussian_noise(images, -0.1)
+    with pytest.raises(InputValueError, match="noise standard deviation"):
+        add_gaussian_noise(images, float("nan"))
+    with pytest.raises(InputShapeError, match="uint8 .* or float"):
+        add_gaussian_noise(torch.zeros(2, 1, 4, 4, dtype=torch.int64), 0.1)  # integers are not 0..1 floats
+    with pytest.raises(InputValueError, match="0..1"):
+        add_gaussian_noise(torch.full((2, 1, 4, 4), 255.0), 0.1)

@@ -198,3 +198,64 @@ def test_dataset_status_reports_each_dataset(needs_data):
     assert set(statuses) == {"cifar10", "mnist", "fashion_mnist", "isbi2012"}
     assert statuses["isbi2012"].found_at == needs_data / "isbi2012"
     assert "ready" in statuses["mnist"].advice()
+
+
+@pytest.mark.parametrize("change, message", [
+    ("move", r"missing .*00000\.png.*not listed .*dog/00000\.png"),
+    ("delete", r"1 file\(s\) listed .* are missing"),
+    ("add", r"1 file\(s\) are not listed there .*extra\.png"),
+])
+def test_cifar_folder_must_agree_with_its_manifest(needs_data, tmp_path, monkeypatch, private_cache, change, message):
+    copy = tmp_path / "data" / "cifar10"
+    shutil.copytree(needs_data / "cifar10" / "test", copy / "test")
+    shutil.copy(needs_data / "cifar10" / "MANIFEST.sha256", copy)
+    cat = copy / "test" / "cat" / "00000.png"
+    if change == "move":  # a cat filed as a dog: every hash still matches
+        shutil.move(cat, copy / "test" / "dog" / "00000.png")
+    elif change == "delete":
+        cat.unlink()
+    else:
+        shutil.copy(cat, copy / "test" / "cat" / "extra.png")
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
+    with pytest.raises(DataIntegrityError, match=message):
+        data.load_cifar10("test")
+
+
+def _write_idx(folder: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    """MNIST's four IDX files (torchvision wants both splits present), with ``images`` and ``labels`` in both."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(images)
+    for split in ("train", "t10k"):
+        (folder / f"{split}-images-idx3-ubyte").write_bytes(
+            np.array([2051, n, 28, 28], dtype=">i4").tobytes() + images.astype(np.uint8).tobytes())
+        (folder / f"{split}-labels-idx1-ubyte").write_bytes(
+            np.array([2049, n], dtype=">i4").tobytes() + labels.astype(np.uint8).tobytes())
+
+
+def test_damaged_mnist_files_name_the_dataset_and_the_fix(tmp_path, monkeypatch, private_cache):
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    _write_idx(raw, np.zeros((5, 28, 28)), np.arange(5))
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
+    assert data.load_mnist("test", download=False).labels.tolist() == [0, 1, 2, 3, 4]
+    images_file = raw / "t10k-images-idx3-ubyte"
+    images_file.write_bytes(images_file.read_bytes()[:-100])  # truncated
+    with pytest.raises(DataIntegrityError, match=r"mnist files .*t10k-images-idx3-ubyte.* truncated or damaged"):
+        data.load_mnist("test", download=False)
+
+
+def test_labels_out_of_range_are_refused(tmp_path, monkeypatch, private_cache):
+    _write_idx(tmp_path / "data" / "MNIST" / "raw", np.zeros((3, 28, 28)), np.array([1, 12, 3]))
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
+    with pytest.raises(DataIntegrityError, match=r"'mnist' \(test split\) must lie in 0..9.*run from 1 to 12"):
+        data.load_mnist("test", download=False)
+    with pytest.raises(DataIntegrityError, match="uint8 tensor"):
+        data.ImageData(torch.zeros(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ("a",), "train", "toy")
+
+
+def test_a_partly_filled_isbi_folder_says_which_files_are_missing(needs_data, tmp_path, monkeypatch, private_cache):
+    copy = tmp_path / "data" / "isbi2012"
+    shutil.copytree(needs_data / "isbi2012", copy)
+    (copy / "train" / "label" / "7.png").unlink()
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
+    with pytest.raises(DataIntegrityError, match=r"incomplete: 1 of 90 files are missing \(e.g. train/label/7.png\)"):
+        data.load_isbi2012("train", download=False)

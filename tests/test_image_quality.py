@@ -9,7 +9,7 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from cnncourse.errors import InputShapeError
+from cnncourse.errors import InputShapeError, InputValueError
 from cnncourse.metrics.image_quality import image_quality, psnr, ssim
 
 
@@ -62,3 +62,13 @@ def test_input_checks():
         ssim(clean, noisy[:2])
     with pytest.raises(InputShapeError):
         psnr(np.zeros((1, 1, 4, 4)), clean)
+
+
+def test_psnr_and_ssim_refuse_images_not_in_0_to_1():
+    clean, noisy = pair()
+    with pytest.raises(InputShapeError, match="to_float"):
+        psnr((clean * 255).to(torch.uint8), (noisy * 255).to(torch.uint8))  # would read -28 dB, not 20 dB
+    with pytest.raises(InputValueError, match="0..1"):
+        ssim(clean * 255, noisy * 255)
+    with pytest.raises(InputValueError, match="NaN"):
+        psnr(clean, torch.full_like(noisy, float("nan")))

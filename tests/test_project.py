@@ -1,8 +1,13 @@
 """The project's own promises: dependency lists agree, the README's commands, the notebook layout."""
 
 import re
-import tomllib
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 import nbformat
 import yaml  # installed with JupyterLab (jupyter-events)

@@ -8,6 +8,8 @@ import torch
 from torch import Tensor
 
 from ..config import seeded_generator
+from ..errors import DataIntegrityError
+from ..validate import describe
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,21 @@ class ImageData:
     classes: tuple[str, ...]
     split: str
     name: str
+
+    def __post_init__(self) -> None:
+        where = f"{self.name!r} ({self.split} split)"
+        if not isinstance(self.images, Tensor) or self.images.dtype != torch.uint8 or self.images.ndim != 4:
+            raise DataIntegrityError(f"The images of {where} must be a uint8 tensor (N, C, H, W); "
+                                     f"got {describe(self.images)}.")
+        if (not isinstance(self.labels, Tensor) or self.labels.dtype != torch.int64 or self.labels.ndim != 1
+                or len(self.labels) != len(self.images)):
+            raise DataIntegrityError(f"The labels of {where} must be an int64 tensor of shape ({len(self.images)},), "
+                                     f"one per image; got {describe(self.labels)}.")
+        if len(self.labels) and not (0 <= int(self.labels.min()) and int(self.labels.max()) < len(self.classes)):
+            raise DataIntegrityError(
+                f"The labels of {where} must lie in 0..{len(self.classes) - 1} (one per class of {len(self.classes)}); "
+                f"they run from {int(self.labels.min())} to {int(self.labels.max())}. A label file is damaged or "
+                "belongs to another dataset: restore it from the original source.")
 
     def __len__(self) -> int:
         return len(self.labels)

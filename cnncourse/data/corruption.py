@@ -14,12 +14,21 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..errors import InputShapeError
+from ..validate import describe, expect_noise_level, expect_unit_images
 from .containers import to_float
 
 
-def _as_unit_float(images: Tensor) -> Tensor:
-    """uint8 images become float 0..1; float images are taken to be in 0..1 already."""
-    return to_float(images) if images.dtype == torch.uint8 else images.float()
+def _as_unit_float(images: Tensor, who: str) -> Tensor:
+    """uint8 images become float 0..1; float images must be in 0..1 already; other types are refused."""
+    if not isinstance(images, Tensor):
+        raise InputShapeError(f"{who} expects an image tensor; it received {describe(images)}.")
+    if images.dtype == torch.uint8:
+        return to_float(images)
+    if not images.is_floating_point():
+        raise InputShapeError(f"{who} expects uint8 (0..255) or float (0..1) images; it received {describe(images)}. "
+                              "Convert them with images.to(torch.uint8) or images.float() / 255.")
+    return expect_unit_images(images.float(), who=who)
 
 
 def add_gaussian_noise(images: Tensor, noise_std: float | Tensor, *, generator: torch.Generator | None = None) -> Tensor:
@@ -27,8 +36,8 @@ def add_gaussian_noise(images: Tensor, noise_std: float | Tensor, *, generator: 
 
     ``noise_std`` is one number, or one per image (a tensor of shape (N,)).
     """
-    clean = _as_unit_float(images)
-    std = torch.as_tensor(noise_std, dtype=clean.dtype, device=clean.device)
+    clean = _as_unit_float(images, "add_gaussian_noise")
+    std = expect_noise_level(noise_std, who="add_gaussian_noise").to(clean.device, clean.dtype)
     if std.ndim == 1:
         std = std.view(-1, *([1] * (clean.ndim - 1)))  # (N, 1, 1, 1): one level per image
     noise = torch.randn(clean.shape, generator=generator, device=clean.device, dtype=clean.dtype)
@@ -53,7 +62,7 @@ def mask_square(images: Tensor, size: int, *, fill: float = 0.5, margin: int = 4
     Returns (masked images in 0..1, boolean mask (N, 1, H, W) that is True inside the square). The square is
     filled with ``fill``: a grey the network can locate, where black would look like background.
     """
-    clean = _as_unit_float(images)
+    clean = _as_unit_float(images, "mask_square")
     n, _, height, width = clean.shape
     if size < 1 or size + 2 * margin > min(height, width):
         raise ValueError(f"A {size}x{size} square with margin {margin} does not fit into {height}x{width} images.")

@@ -18,10 +18,11 @@ import torch
 import torchvision
 from PIL import Image, UnidentifiedImageError
 
+from ..config import data_dir
 from ..errors import DataIntegrityError
 from .cache import cached_tensors, fingerprint
 from .containers import ImageData, SegmentationData
-from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, read_isbi_manifest
+from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, missing_isbi_files, read_isbi_manifest
 from .sources import candidate_folders, download_root, not_found
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -71,9 +72,29 @@ def _image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def _check_against_manifest(root: Path, manifest: dict[str, str], manifest_root: Path) -> None:
+    """The image files under ``root`` must be exactly the manifest's entries there: none missing, none extra."""
+    prefix = root.relative_to(manifest_root).as_posix() + "/"
+    listed = {path for path in manifest if path.startswith(prefix)}
+    present = {path.relative_to(manifest_root).as_posix() for path in root.rglob("*")
+               if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES}
+    missing, unlisted = sorted(listed - present), sorted(present - listed)
+    if missing or unlisted:
+        problems = [f"{len(missing)} file(s) listed in {manifest_root / 'MANIFEST.sha256'} are missing"
+                    f" (e.g. {', '.join(missing[:3])})" if missing else "",
+                    f"{len(unlisted)} file(s) are not listed there (e.g. {', '.join(unlisted[:3])})"
+                    if unlisted else ""]
+        raise DataIntegrityError(
+            f"The folder {root} does not agree with its manifest: {'; '.join(p for p in problems if p)}. "
+            "A file moved into another class folder would be loaded with the wrong label. Restore the folder "
+            "from the original source so that it holds exactly the files of its manifest.")
+
+
 def _read_image_folder(root: Path, classes: tuple[str, ...] | None, size: int | None,
                        manifest: dict[str, str], manifest_root: Path) -> dict:
     """Decode ``root/<class>/*`` into one uint8 tensor (all images must share one size unless ``size`` is set)."""
+    if manifest:
+        _check_against_manifest(root, manifest, manifest_root)
     class_dirs = sorted(d for d in root.iterdir() if d.is_dir())
     names = classes if classes is not None else tuple(d.name for d in class_dirs)
     images, labels = [], []
@@ -100,8 +121,16 @@ def _folder_key(root: Path) -> str:
     for path in sorted(root.rglob("*")):
         status = path.stat()  # one system call per file: this runs on every load
         if stat.S_ISREG(status.st_mode):
-            entries.append((path.relative_to(root).as_posix(), status.st_size, int(status.st_mtime)))
+            entries.append((path.relative_to(root).as_posix(), status.st_size, status.st_mtime_ns))
     return fingerprint(root.resolve(), len(entries), fingerprint(*entries))
+
+
+def _folder_key_of_file(path: Path) -> str:
+    """A cache key that changes when one file changes (or appears, or goes)."""
+    if not path.exists():
+        return "absent"
+    status = path.stat()
+    return fingerprint(path.resolve(), status.st_size, status.st_mtime_ns)
 
 
 def load_image_folder(path: str | os.PathLike, *, split: str = "train", name: str | None = None,
@@ -138,8 +167,9 @@ def load_cifar10(split: str = "train", *, download: bool = True) -> ImageData:
     folder = next((f for f in candidate_folders("cifar10") if _cifar_present(f, split)), None)
     if folder is None:
         folder = _download_torchvision("cifar10", torchvision.datasets.CIFAR10, split, download) / "cifar-10-batches-py"
-    tensors = cached_tensors(f"cifar10-{split}", _folder_key(folder / split if folder.name == "cifar10" else folder),
-                             lambda: _cifar_from_folder(folder, split))
+    key = (fingerprint(_folder_key(folder / split), _folder_key_of_file(folder / "MANIFEST.sha256"))
+           if folder.name == "cifar10" else _folder_key(folder))
+    tensors = cached_tensors(f"cifar10-{split}", key, lambda: _cifar_from_folder(folder, split))
     return ImageData(tensors["images"], tensors["labels"], CIFAR10_CLASSES, split, "cifar10")
 
 
@@ -165,12 +195,24 @@ def _load_mnist_family(key: str, dataset_class: type, classes: tuple[str, ...], 
     if raw is None:
         raw = _download_torchvision(key, dataset_class, split, download) / dataset_class.__name__ / "raw"
 
-    def convert() -> dict:
-        dataset = dataset_class(raw.parent.parent, train=split == "train", download=False)
-        return {"images": dataset.data.unsqueeze(1).contiguous(), "labels": dataset.targets.long()}  # (N, 1, 28, 28)
-
     key_files = [raw / f"{prefix}-{kind}-idx{dims}-ubyte" for kind, dims in (("images", 3), ("labels", 1))]
-    cache_key = fingerprint(*[(p.resolve(), p.stat().st_size, int(p.stat().st_mtime)) for p in key_files])
+
+    def convert() -> dict:
+        try:
+            dataset = dataset_class(raw.parent.parent, train=split == "train", download=False)
+            images, labels = dataset.data, dataset.targets.long()
+        except (RuntimeError, AssertionError, ValueError, OSError) as error:
+            raise DataIntegrityError(
+                f"The {key} files {', '.join(str(p) for p in key_files)} cannot be read as IDX files "
+                f"({type(error).__name__}: {error}): they are truncated or damaged. Delete them and run again "
+                "to download them, or copy intact files from the original source.") from None
+        if images.shape[1:] != (28, 28) or len(images) != len(labels):
+            raise DataIntegrityError(f"The {key} files {', '.join(str(p) for p in key_files)} hold "
+                                     f"{len(images)} images of {tuple(images.shape[1:])} and {len(labels)} labels; "
+                                     "expected as many 28x28 images as labels. Restore them from the original source.")
+        return {"images": images.unsqueeze(1).contiguous(), "labels": labels}  # (N, 1, 28, 28)
+
+    cache_key = fingerprint(*[_folder_key_of_file(p) for p in key_files])
     tensors = cached_tensors(f"{key}-{split}", cache_key, convert)
     return ImageData(tensors["images"], tensors["labels"], classes, split, key)
 
@@ -204,6 +246,12 @@ def load_isbi2012(split: str = "train", *, download: bool = True, base_url: str 
     """ISBI 2012 EM slices: 'train' (30 images with masks, 1 = cell interior, 0 = membrane) or 'test' (no masks)."""
     _check_split(split)
     folder = next((f for f in candidate_folders("isbi2012") if isbi_files_present(f)), None)
+    yours = data_dir() / "isbi2012" if data_dir() is not None else None
+    if folder is None and yours is not None and yours.is_dir():  # a folder of the learner's, partly filled
+        missing = missing_isbi_files(yours)
+        raise DataIntegrityError(f"The ISBI 2012 folder {yours} is incomplete: {len(missing)} of "
+                                 f"{len(read_isbi_manifest())} files are missing (e.g. {', '.join(missing[:3])}). "
+                                 "Copy the missing files into it, or remove the folder to let the course download them.")
     if folder is None:
         if not download:
             raise not_found("isbi2012", split, "downloading was switched off (download=False).")

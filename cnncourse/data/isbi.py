@@ -25,7 +25,12 @@ def read_isbi_manifest() -> dict[str, str]:
 
 def isbi_files_present(folder: Path) -> bool:
     """True if every one of the 90 files is in ``folder`` (their hashes are checked when read)."""
-    return folder.is_dir() and all((folder / path).is_file() for path in read_isbi_manifest())
+    return folder.is_dir() and not missing_isbi_files(folder)
+
+
+def missing_isbi_files(folder: Path) -> list[str]:
+    """The files of the manifest that ``folder`` lacks (relative paths)."""
+    return [path for path in read_isbi_manifest() if not (folder / path).is_file()]
 
 
 def _split_files(split: str) -> list[str]:

@@ -8,13 +8,14 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from torch import Tensor
 
 from ..errors import InputShapeError
-from ..validate import describe
+from ..validate import describe, expect_unit_images
 
 
 def _as_gray_arrays(images: Tensor, who: str) -> np.ndarray:
     """A batch (N, 1, H, W) or (N, H, W) of 0..1 images as a float64 array (N, H, W)."""
     if not isinstance(images, Tensor) or images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[1] != 1):
         raise InputShapeError(f"{who} expects grayscale images (N, 1, H, W) or (N, H, W) in 0..1; got {describe(images)}.")
+    expect_unit_images(images, who=who)
     x = images.detach().cpu().double()
     return (x[:, 0] if x.ndim == 4 else x).numpy()
 
