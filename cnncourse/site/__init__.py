@@ -1,0 +1,84 @@
+"""The course as a website: the committed notebooks, outputs included, turned into HTML pages by Sphinx.
+
+    pip install -e ".[test]" && python -m cnncourse.site        # -> build/site/index.html
+
+Nothing is executed: the pages show the outputs of the committed `standard` run. The build needs no internet
+(MathJax comes from the jupyter-server-mathjax package and is shipped with the site) and fails on any warning,
+so a broken cross-reference or a missing image cannot pass. Widgets need a running kernel, so each widget
+output is replaced by the picture it showed when the notebook was saved.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF_DIR = Path(__file__).resolve().parent
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_NOTE = "*(An interactive widget in JupyterLab or Colab; here, the picture it showed when the notebook was saved.)*"
+
+
+def widget_pictures(notebook: nbformat.NotebookNode, model_id: str) -> list[dict]:
+    """The outputs (pictures, text) that the widget ``model_id`` and its children displayed when saved."""
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    outputs, pending, seen = [], [model_id], set()
+    while pending:
+        model = state.get(pending.pop(0), {})
+        values = model.get("state", {})
+        outputs.extend(values.get("outputs", []))
+        for child in values.get("children", []):
+            child_id = str(child).removeprefix("IPY_MODEL_")
+            if child_id not in seen:
+                seen.add(child_id)
+                pending.append(child_id)
+    return outputs
+
+
+def static_widgets(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace every widget output by the picture it showed (a note says so); drop the saved widget state."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(output)
+                continue
+            pictures = [o for o in widget_pictures(notebook, view["model_id"]) if "image/png" in o.get("data", {})]
+            note = nbformat.v4.new_output("display_data", data={"text/markdown": WIDGET_NOTE})
+            outputs.extend([note, *(nbformat.from_dict(p) for p in pictures)])
+        cell.outputs = outputs
+    notebook.metadata.pop("widgets", None)
+    return notebook
+
+
+def prepare_sources(source_dir: Path) -> Path:
+    """A fresh Sphinx source folder: the home page and a copy of every notebook with static widgets."""
+    if source_dir.exists():
+        shutil.rmtree(source_dir)
+    source_dir.mkdir(parents=True)
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.write(static_widgets(notebook), source_dir / path.name)
+    shutil.copy(CONF_DIR / "index.md", source_dir / "index.md")
+    shutil.copy(ROOT / "README.md", source_dir / "README.md")  # the home page includes parts of it
+    return source_dir
+
+
+def build(output_dir: Path = ROOT / "build" / "site") -> Path:
+    """Build the site into ``output_dir`` (fails on any Sphinx warning); return the path of its home page."""
+    from sphinx.cmd.build import build_main
+
+    source_dir = prepare_sources(ROOT / "build" / "site-source")
+    status = build_main(["-b", "html", "-W", "--keep-going", "-q", "-c", str(CONF_DIR), "-d",
+                         str(ROOT / "build" / "site-doctrees"), str(source_dir), str(output_dir)])
+    if status != 0:
+        raise RuntimeError(f"The site build failed (Sphinx exit status {status}); its warnings are printed above.")
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):  # downloads get the notebooks with live widgets
+        shutil.copy(path, output_dir / "_sources" / path.name)
+    return output_dir / "index.html"

@@ -1,0 +1,128 @@
+"""The course website: built from the committed notebooks, then every page opened in headless Chromium.
+
+Each page must load every image, request nothing from outside the site (it must work offline), have
+internal links that resolve, typeset its maths, and show no error marker and no raw widget placeholder.
+A picture of each page lands in test-artifacts/site/<page>.png.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urldefrag
+
+import pytest
+
+from labdriver import CHROMIUM_ARGS, chromium_path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("CNNCOURSE_ARTIFACTS", ROOT / "test-artifacts")) / "site"
+PAGES = ["index"] + sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ERROR_MARKERS = ["Traceback (most recent call last)", "VBox(children=", "HBox(children=", "Loading widget"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The site built into a temporary folder and served on 127.0.0.1; yields its base URL."""
+    pytest.importorskip("sphinx", reason="The site test needs Sphinx: pip install -e '.[test]'")
+    from cnncourse.site import build
+
+    folder = build(tmp_path_factory.mktemp("site") / "html").parent
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no request log in the test output
+        pass
+
+
+@pytest.fixture(scope="module")
+def page(site):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Browser tests need the Python package playwright: pip install playwright")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Browser tests need Chromium: apt-get install -y chromium (or set CNNCOURSE_CHROMIUM)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        browser.close()
+
+
+def open_page(page, url: str) -> tuple[list[str], list[str]]:
+    """Go to ``url``; return (requests that failed, requests that left the site)."""
+    failed, outside = [], []
+    base = url.rsplit("/", 1)[0] + "/"
+    local = lambda address: address.startswith((base, "data:", "about:blank"))  # MathJax probes fonts via about:blank
+    on_request = lambda request: outside.append(request.url) if not local(request.url) else None
+    on_failed = lambda request: failed.append(f"{request.url} ({request.failure})") if request.url != "about:blank" else None
+    on_response = lambda response: failed.append(f"{response.url} ({response.status})") if response.status >= 400 else None
+    page.on("request", on_request)
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    try:
+        page.goto(url, wait_until="networkidle")
+        page.evaluate("Array.from(document.images).forEach(image => image.loading = 'eager')")
+        page.wait_for_function("Array.from(document.images).every(image => image.complete)", timeout=60_000)
+    finally:
+        page.remove_listener("request", on_request)
+        page.remove_listener("requestfailed", on_failed)
+        page.remove_listener("response", on_response)
+    return failed, outside
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_complete_offline(page, site, name):
+    failed, outside = open_page(page, f"{site}{name}.html")
+    assert not failed, f"{name}: requests failed: {failed[:5]}"
+    assert not outside, f"{name}: the page asks for files outside the site (offline it would break): {outside[:5]}"
+
+    broken = page.evaluate("Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+    assert not broken, f"{name}: images that did not load: {broken[:5]}"
+    if name != "index":
+        assert page.locator("div.cell_output img").count() > 0, f"{name}: the lesson shows no figure"
+
+    links = {urldefrag(href)[0] for href in page.evaluate("Array.from(document.links).map(a => a.href)")
+             if href.startswith(site)}
+    for link in sorted(links):
+        assert page.request.get(link).ok, f"{name}: the link {link} does not resolve"
+    missing_anchors = page.evaluate("""Array.from(document.querySelectorAll('a[href^="#"]'))
+        .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
+        .filter(id => id && !document.getElementById(id))""")
+    assert not missing_anchors, f"{name}: links to anchors that do not exist: {missing_anchors[:5]}"
+
+    formulas = page.locator(".math.notranslate").count()  # Sphinx's formulas (MathJax adds inner ".math" spans)
+    if formulas:  # MathJax 2 turns each formula into a math/tex script and its rendering
+        page.wait_for_function(f"document.querySelectorAll('script[type^=\"math/tex\"]').length >= {formulas}"
+                               " && !document.querySelector('.MathJax_Processing')", timeout=30_000)
+        assert page.locator(".MathJax, .MathJax_Display").count() >= formulas, f"{name}: maths not typeset"
+        assert page.locator(".MathJax_Error, merror").count() == 0, f"{name}: MathJax could not typeset a formula"
+
+    text = page.inner_text("body")
+    assert page.locator(".system-message").count() == 0, f"{name}: the page shows a build error message"
+    for marker in ERROR_MARKERS:
+        assert marker not in text, f"{name}: the page shows {marker!r}"
+    if name.startswith(("01", "06")):  # the key-term tables: Korean text must be on the page
+        assert "정규화" in text or "오토인코더" in text
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_lesson_pages_offer_download_and_colab(page, site):
+    open_page(page, f"{site}04_resnet_degradation.html")
+    html = page.content()
+    assert "_sources/04_resnet_degradation.ipynb" in html, "the page should offer its notebook for download"
+    assert ("colab.research.google.com/github/cnncourse/cnncourse/blob/main/notebooks/04_resnet_degradation.ipynb"
+            in html), "the page should open its notebook in Colab"
