@@ -48,7 +48,7 @@ class CellResult:
     index: int
     asserts: bool
     passed: bool
-    printed: str  # the last line the cell printed, or the error
+    printed: str  # the last line the cell (or the one before it) printed, or the error
     source_head: str
 
 
@@ -82,30 +82,35 @@ def _error(outputs: list) -> str | None:
 
 
 def execute(run: Run, cache: Path, timeout: int) -> RunResult:
-    """Execute ``run`` in a fresh kernel (in this process's environment, set for the run) and collect its cells."""
+    """Execute ``run`` in a fresh kernel with the run's settings in its environment, and collect its cells."""
     import nbformat
     from nbclient import NotebookClient
 
-    run_cache = Path(tempfile.mkdtemp(prefix=f"{run.notebook.stem[:2]}-s{run.seed}-{run.precision}-", dir=cache))
     (cache / "tensors").mkdir(parents=True, exist_ok=True)
+    run_cache = Path(tempfile.mkdtemp(prefix=f"{run.notebook.stem[:2]}-s{run.seed}-{run.precision}-", dir=cache))
     (run_cache / "tensors").symlink_to(cache / "tensors", target_is_directory=True)
-    os.environ.update(CNNCOURSE_PROFILE=run.profile, CNNCOURSE_SEED=str(run.seed), CNNCOURSE_PRECISION=run.precision,
-                      CNNCOURSE_THREADS=str(run.threads), CNNCOURSE_CACHE=str(run_cache), MPLBACKEND="agg")
+    env = {**os.environ, "CNNCOURSE_PROFILE": run.profile, "CNNCOURSE_SEED": str(run.seed),
+           "CNNCOURSE_PRECISION": run.precision, "CNNCOURSE_THREADS": str(run.threads),
+           "CNNCOURSE_CACHE": str(run_cache), "MPLBACKEND": "agg"}
     notebook = nbformat.read(run.notebook, as_version=4)
     client = NotebookClient(notebook, timeout=timeout, allow_errors=True, kernel_name="python3",
                             resources={"metadata": {"path": str(run.notebook.parent)}})
     start = time.perf_counter()
-    client.execute()
+    client.execute(env=env)  # the kernel, not this process, gets the run's settings
     result = RunResult(run, time.perf_counter() - start)
+    last_printed = ""  # an assert often checks what the cell before it printed
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
         error = _error(cell.get("outputs", []))
+        printed = _printed(cell.get("outputs", []))
         asserts = bool(ASSERT_LINE.search(cell.source))
         if asserts or error:
             head = next((line.strip() for line in cell.source.splitlines() if ASSERT_LINE.match(line)),
                         cell.source.strip().splitlines()[0] if cell.source.strip() else "")
-            result.cells.append(CellResult(index, asserts, error is None, error or _printed(cell.outputs), head))
+            shown = error or printed or (f"(cell before:) {last_printed}" if last_printed else "")
+            result.cells.append(CellResult(index, asserts, error is None, shown, head))
+        last_printed = printed or last_printed
     return result
 
 

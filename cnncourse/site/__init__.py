@@ -59,6 +59,9 @@ def static_widgets(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def prepare_sources(source_dir: Path) -> Path:
     """A fresh Sphinx source folder: the home page and a copy of every notebook with static widgets."""
+    if not (ROOT / "notebooks").is_dir():
+        raise FileNotFoundError(f"No notebooks/ folder beside the package at {ROOT}: build the site from a clone of "
+                                "the course installed with pip install -e .")
     if source_dir.exists():
         shutil.rmtree(source_dir)
     source_dir.mkdir(parents=True)

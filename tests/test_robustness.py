@@ -1,0 +1,36 @@
+"""The robustness runner: its seed ranges, its run matrix, and one real execution of a tiny notebook."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnncourse import robustness
+
+
+def test_seed_ranges_and_lists():
+    assert robustness.parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert robustness.parse_seeds("0,2,5-6") == [0, 2, 5, 6]
+
+
+def test_matrix_covers_every_combination():
+    runs = robustness.matrix([Path("a.ipynb")], "smoke", [0, 1], ["fp32", "bf16"], [1, 2])
+    assert len(runs) == 8 and {run.label for run in runs} >= {"s0 fp32 t1", "s1 bf16 t2"}
+
+
+def test_a_run_reports_each_asserting_cell_with_its_margin(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# a claim"),
+        nbformat.v4.new_code_cell("import os\nseed = int(os.environ['CNNCOURSE_SEED'])\nprint(f'margin {seed + 1}')"),
+        nbformat.v4.new_code_cell("assert seed < 1, 'only seed 0 holds'"),
+    ])
+    path = tmp_path / "claim.ipynb"
+    nbformat.write(notebook, path)
+    results = [robustness.execute(robustness.Run(path, "smoke", seed, "fp32", 1), tmp_path / "cache", timeout=120)
+               for seed in (0, 1)]
+    cells = [result.cells[0] for result in results]
+    assert [cell.index for cell in cells] == [2, 2]  # counted from 0, markdown included
+    assert [cell.passed for cell in cells] == [True, False]
+    assert cells[0].printed == "(cell before:) margin 1" and "only seed 0 holds" in cells[1].printed
+    table = robustness.table(results)
+    assert "summary: 1 cells x 2 runs, 2 checked, 1 failed" in table
