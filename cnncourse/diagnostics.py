@@ -25,20 +25,29 @@ def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, module) for name, module in model.named_modules() if isinstance(module, (nn.Conv2d, nn.Linear))]
 
 
-def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
-                         loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> dict[str, float]:
-    """The L2 norm of the loss gradient for each conv/linear weight, first layer to last.
+GRADIENT_MEASURES = ("norm", "relative")
 
-    The model is run in training mode (batch statistics, as during training) and left in the mode it
-    was in; its stored gradients are cleared afterwards.
+
+def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
+                         loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+                         measure: str = "norm") -> dict[str, float]:
+    """The loss gradient of each conv/linear weight, first layer to last: ``"norm"`` ‖g‖, or ``"relative"`` ‖g‖/‖w‖.
+
+    The raw norm grows with the number of weights (a 16->16 3x3 conv has 2,304, a 64->64 one 36,864), so
+    comparing layers of different sizes by it misleads; ‖g‖/‖w‖, the relative change one SGD step makes to the
+    layer, does not depend on its size. The model is run in training mode (batch statistics, as during
+    training) and left in the mode it was in; its stored gradients are cleared afterwards.
     """
+    if measure not in GRADIENT_MEASURES:
+        raise ValueError(f"measure must be one of {GRADIENT_MEASURES}; got {measure!r}.")
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     was_training = model.training
     model.train()
     model.zero_grad(set_to_none=True)
     with torch.enable_grad():
         loss_fn(model(inputs), targets).backward()
-    norms = {name: float(module.weight.grad.norm()) for name, module in weight_layers(model)}
+    norms = {name: float(module.weight.grad.norm() / (module.weight.detach().norm() if measure == "relative" else 1.0))
+             for name, module in weight_layers(model)}
     model.zero_grad(set_to_none=True)
     model.train(was_training)
     return norms

@@ -32,6 +32,11 @@ def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
     assert list(norms) == [name for name, _ in diagnostics.weight_layers(model)]
     assert norms["blocks.1.conv2"] == pytest.approx(float(model.blocks[1].conv2.weight.grad.norm()), rel=1e-5)
     assert norms["head.2"] == pytest.approx(float(model.head[2].weight.grad.norm()), rel=1e-5)
+    relative = diagnostics.layer_gradient_norms(model, x, y, measure="relative")
+    weight = model.blocks[1].conv2.weight
+    assert relative["blocks.1.conv2"] == pytest.approx(norms["blocks.1.conv2"] / float(weight.norm()), rel=1e-5)
+    with pytest.raises(ValueError, match="measure"):
+        diagnostics.layer_gradient_norms(model, x, y, measure="rms")
 
 
 def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_skips() -> None:

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from labdriver import (CHROMIUM_ARGS, NotebookPage, LabServer, RunResult, change_control, chromium_path,
-                       copy_notebooks, find_controls, has_widget, image_outputs_in_file,
-                       widget_unchanged)
+from labdriver import (LabServer, NotebookPage, RunResult, change_control, copy_notebooks, find_controls, has_widget,
+                       image_outputs_in_file, widget_unchanged)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = Path(os.environ.get("CNNCOURSE_NOTEBOOKS_DIR", ROOT / "notebooks"))  # another folder: for trying
@@ -33,22 +32,6 @@ WIDGET_TIMEOUT = 120.0  # seconds for one widget update
 VIEWPORT = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium driven by Playwright; skips, saying what is missing, when either is absent."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Browser tests need the Python package playwright: pip install playwright")
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Browser tests need Chromium: apt-get install -y chromium (or set CNNCOURSE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,6 @@ from urllib.parse import urldefrag
 
 import pytest
 
-from labdriver import CHROMIUM_ARGS, chromium_path
-
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CNNCOURSE_ARTIFACTS", ROOT / "test-artifacts")) / "site"
 PAGES = ["index"] + sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -46,18 +44,10 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def page(site):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Browser tests need the Python package playwright: pip install playwright")
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Browser tests need Chromium: apt-get install -y chromium (or set CNNCOURSE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
-        browser.close()
+def page(browser, site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    yield page
+    page.close()
 
 
 def open_page(page, url: str) -> tuple[list[str], list[str]]:
