@@ -21,7 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
+from .config import pick_device
+from .train import bf16_pays
 
 ASSERT_LINE = re.compile(r"^\s*assert\b", re.MULTILINE)
 
@@ -154,11 +155,6 @@ def matrix(notebooks: list[Path], profile: str, seeds: list[int], precisions: li
             for precision in precisions for count in threads]
 
 
-def bf16_native() -> bool:
-    """Whether this CPU has bf16 instructions (else 'bf16' would only be an emulated, slow imitation)."""
-    return torch.cuda.is_available() or bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cnncourse.robustness", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
@@ -172,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     precisions = [p.strip() for p in args.precisions.split(",")]
-    if "bf16" in precisions and not bf16_native():
+    if "bf16" in precisions and not bf16_pays(pick_device()):
         print("note: this machine has no bf16 instructions; bf16 runs are left out (the course trains in fp32 here)")
         precisions.remove("bf16")
     runs = matrix(args.notebooks, args.profile, parse_seeds(args.seeds), precisions,

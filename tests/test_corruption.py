@@ -86,3 +86,10 @@ def test_noise_refuses_what_it_cannot_handle():
         add_gaussian_noise(torch.zeros(2, 1, 4, 4, dtype=torch.int64), 0.1)  # integers are not 0..1 floats
     with pytest.raises(InputValueError, match="0..1"):
         add_gaussian_noise(torch.full((2, 1, 4, 4), 255.0), 0.1)
+
+
+def test_noisy_pairs_refuse_a_bad_level_when_built():
+    with pytest.raises(InputValueError, match="NoisyPairs"):
+        NoisyPairs(-0.2)
+    with pytest.raises(InputValueError, match="NoisyPairs"):
+        NoisyPairs((0.1, float("nan")))

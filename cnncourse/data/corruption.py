@@ -38,6 +38,12 @@ def add_gaussian_noise(images: Tensor, noise_std: float | Tensor, *, generator: 
     """
     clean = _as_unit_float(images, "add_gaussian_noise")
     std = expect_noise_level(noise_std, who="add_gaussian_noise").to(clean.device, clean.dtype)
+    return _noisy(clean, std, generator)
+
+
+def _noisy(clean: Tensor, std: float | Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """``clean`` (float 0..1) plus Gaussian noise of std ``std`` (a number or (N,)), clipped: no checks."""
+    std = torch.as_tensor(std, dtype=clean.dtype, device=clean.device)
     if std.ndim == 1:
         std = std.view(-1, *([1] * (clean.ndim - 1)))  # (N, 1, 1, 1): one level per image
     noise = torch.randn(clean.shape, generator=generator, device=clean.device, dtype=clean.dtype)
@@ -85,6 +91,9 @@ class NoisyPairs:
 
     noise_std: float | tuple[float, float]
 
+    def __post_init__(self) -> None:  # checked once here, so the training loop need not check every batch
+        expect_noise_level(self.noise_std, who="NoisyPairs")
+
     def __call__(self, images: Tensor, labels: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
         clean = to_float(images)
         if isinstance(self.noise_std, tuple):
@@ -92,7 +101,7 @@ class NoisyPairs:
             std = low + (high - low) * torch.rand(len(clean), device=clean.device)  # (N,) one level per image
         else:
             std = self.noise_std
-        return add_gaussian_noise(clean, std), clean
+        return _noisy(clean, std), clean  # made here from uint8: no per-batch checks in the training loop
 
 
 @dataclass(frozen=True)
