@@ -26,6 +26,7 @@ from torch import nn
 from . import data, models
 from .config import pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
+from .recipes import Recipe
 from .train import fit
 
 WARMUP_STEPS = 5
@@ -53,9 +54,9 @@ def course_loop(model: nn.Module, train: data.ImageData, steps: int, device: tor
             _sync(device)
             marks[step] = time.perf_counter()
 
-    prepare = Preprocess(mean=CIFAR10_MEAN, std=CIFAR10_STD).augmented()
-    fit(model, train, steps=WARMUP_STEPS + steps, batch_size=batch_size, lr=0.1, prepare=prepare,
-        schedule=None, device=device, progress=False, on_step=mark)
+    recipe = Recipe(steps=WARMUP_STEPS + steps, batch_size=batch_size, lr=0.1, schedule=None, augment=True)
+    fit(model, train, recipe, prepare=Preprocess(mean=CIFAR10_MEAN, std=CIFAR10_STD), device=device,
+        progress=False, on_step=mark)
     return steps * batch_size / (marks[WARMUP_STEPS + steps] - marks[WARMUP_STEPS])
 
 

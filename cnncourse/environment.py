@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 
 import torch
+from packaging.version import Version
 
 from .config import cache_dir, data_dir, get_profile, pick_device
 from .data.status import dataset_status
@@ -36,26 +37,13 @@ class Check:
         return f"{mark} {self.name:<14} {self.detail}" + (f"\n      -> {self.advice}" if self.advice else "")
 
 
-def version_tuple(version: str) -> tuple[int, ...]:
-    """'2.14.1+cu130' -> (2, 14, 1)."""
-    parts = []
-    for piece in version.split("+")[0].split("."):
-        digits = re.match(r"\d*", piece).group()
-        if not digits:
-            break
-        parts.append(int(digits))
-        if len(digits) < len(piece):  # '9rc1': a pre-release tag ends the release numbers
-            break
-    return tuple(parts)
-
-
 def check_package(name: str, minimum: str) -> Check:
     """Is ``name`` installed in at least version ``minimum``?"""
     try:
         version = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return Check(name, False, "not installed", f"install it: pip install '{name}>={minimum}' or {INSTALL_HINT}")
-    if version_tuple(version) < version_tuple(minimum):
+    if Version(version) < Version(minimum):
         return Check(name, False, f"{version} (need {minimum} or newer)", f"upgrade it: pip install -U '{name}>={minimum}'")
     return Check(name, True, version)
 

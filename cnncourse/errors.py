@@ -27,3 +27,7 @@ class CacheFileError(CourseError, OSError):
 
 class UndescribableError(CourseError, TypeError):
     """A function given to training cannot describe its settings, so no safe checkpoint key can be made."""
+
+
+class WeightsUnavailableError(CourseError, FileNotFoundError):
+    """Pretrained weights are neither in the local cache nor allowed to be downloaded."""

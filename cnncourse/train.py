@@ -2,34 +2,29 @@
 
 Batches come straight from in-memory uint8 tensors (moved to the GPU once on CUDA); a ``prepare``
 function turns each batch into (input, target) on the device: scaling, normalization, augmentation,
-noise. bf16 autocast and channels_last are used where the hardware gains from them. A checkpoint
-cache keyed by model, profile, seed, data and settings makes re-running a notebook reload, not retrain.
+noise. How to train is a ``Recipe`` (``cnncourse.recipes``). bf16 autocast and channels_last are used
+where the hardware gains from them. The checkpoint cache (``cnncourse.checkpoints``) makes re-running a
+notebook reload, not retrain.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import functools
-import hashlib
 import math
 import time
-import types
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .config import PRECISIONS, cache_dir, course_seed, get_profile, pick_device, precision_setting
-from . import __version__
-from .data.cache import discard, fingerprint, load_tensors, save_atomic
+from .checkpoints import checkpoint_description, checkpoint_path, load_checkpoint, save_checkpoint
+from .config import PRECISIONS, course_seed, pick_device, precision_setting
 from .data.containers import ImageData, SegmentationData
 from .data.transforms import Preprocess
-from .errors import CacheFileError, UndescribableError
 from .metrics import accuracy
+from .recipes import Recipe
 
 Prepare = Callable[[Tensor, Tensor, bool], tuple[Tensor, Tensor]]
 Metric = Callable[[Tensor, Tensor], float]
@@ -195,15 +190,13 @@ def parameter_groups(model: nn.Module, lr: float,
     return [{"params": params, "lr": lr * factor} for factor, params in groups.items()]
 
 
-def make_optimizer(model: nn.Module, name: str, lr: float, momentum: float, weight_decay: float,
-                   lr_multipliers: Mapping[str, float] | None = None) -> torch.optim.Optimizer:
-    """'sgd' (with momentum) or 'adam' / 'adamw' over the trainable parameters (see ``parameter_groups``)."""
-    params = parameter_groups(model, lr, lr_multipliers)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if name in ("adam", "adamw"):
-        return getattr(torch.optim, "Adam" if name == "adam" else "AdamW")(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer must be 'sgd', 'adam' or 'adamw'; got {name!r}.")
+def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+    """The recipe's optimizer over the trainable parameters (see ``parameter_groups``)."""
+    params = parameter_groups(model, recipe.lr, dict(recipe.lr_multipliers))
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    optimizer = torch.optim.Adam if recipe.optimizer == "adam" else torch.optim.AdamW
+    return optimizer(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
 
 
 def make_schedule(optimizer: torch.optim.Optimizer, schedule: str | tuple[float, ...] | None,
@@ -223,188 +216,79 @@ def make_schedule(optimizer: torch.optim.Optimizer, schedule: str | tuple[float,
 
 
 @dataclass(frozen=True)
-class TrainSettings:
-    """Everything besides model and data that decides the result of training (part of the cache key)."""
+class TrainingRun:
+    """What decides a training run besides the model and the data: the checkpoint key's last part."""
 
-    epochs: int | None
-    steps: int | None
-    batch_size: int
-    lr: float
-    optimizer: str
-    momentum: float
-    weight_decay: float
-    schedule: object
+    recipe: Recipe  # its precision resolved to what is actually used: 'bf16' or 'fp32'
     seed: int  # the seed actually used (CNNCOURSE_SEED included)
-    precision: str  # 'bf16' or 'fp32': what was actually used, never 'auto'
-    prepare: str  # describe(prepare)
-    loss: str  # describe(loss_fn)
-    lr_multipliers: tuple[tuple[str, float], ...] | None = None  # {name prefix: lr factor}
+    prepare: Prepare
+    loss_fn: Callable
 
 
-def describe(function: object) -> str:
-    """A stable text of a callable and of every setting that changes what it computes.
+def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = None,
+        prepare: Prepare = default_prepare, val=None, metrics: Mapping[str, Metric] | None = None, seed: int = 0,
+        device: torch.device | None = None, cache_name: str | None = None, label: str = "",
+        progress: bool = True, on_step: Callable[[nn.Module, int], None] | None = None) -> History:
+    """Train ``model`` on ``train`` as ``recipe`` says and return its History.
 
-    Dataclasses (``Preprocess``, ``NoisyPairs``, ...) by their fields, modules (``nn.CrossEntropyLoss(
-    label_smoothing=0.1)``) by their attributes and tensors, ``functools.partial`` by its arguments, plain
-    functions by their code. A closure or a lambda that captures values cannot say what it captured:
-    it is refused, so two different runs can never share a checkpoint.
+    Parameters with requires_grad=False stay fixed. With ``recipe.augment`` training batches go through
+    ``prepare.augmented()``. With ``cache_name`` the trained weights, history and recipe are stored in the
+    checkpoint cache and reloaded on the next call with the same model, starting weights, data and run.
     """
-    if dataclasses.is_dataclass(function) and not isinstance(function, type):
-        fields = (f"{f.name}={_describe_value(getattr(function, f.name))}" for f in dataclasses.fields(function))
-        return f"{_qualified_name(type(function))}({', '.join(fields)})"
-    if isinstance(function, nn.Module):
-        settings = sorted((k, _describe_value(v)) for k, v in vars(function).items()
-                          if not k.startswith("_") and k != "training")
-        tensors = sorted((k, _describe_value(v)) for k, v in function.state_dict().items())
-        return f"{_qualified_name(type(function))}({settings}, {tensors})"
-    if isinstance(function, functools.partial):
-        return (f"partial({describe(function.func)}, {[_describe_value(a) for a in function.args]}, "
-                f"{sorted((k, _describe_value(v)) for k, v in function.keywords.items())})")
-    if isinstance(function, types.FunctionType):
-        if function.__closure__:
-            raise UndescribableError(
-                f"{function.__qualname__} captures variables from the code around it, so the checkpoint cache "
-                "cannot tell two versions of it apart. Use a dataclass with the values as fields, a "
-                "functools.partial, or a function at the top level of a module.")
-        code = function.__code__
-        return f"{_qualified_name(function)}@{fingerprint(code.co_code, code.co_consts, code.co_names)}"
-    raise UndescribableError(
-        f"{type(function).__name__} cannot describe its settings for the checkpoint cache; use a dataclass, "
-        "an nn.Module, a functools.partial or a top-level function.")
-
-
-def _qualified_name(obj: object) -> str:
-    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
-
-
-def _describe_value(value: object) -> str:
-    if isinstance(value, Tensor):
-        return f"tensor{tuple(value.shape)}:{value.dtype}:{tensor_sha256(value)[:16]}"
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(_describe_value(v) for v in value) + ")"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_describe_value(v)}" for k, v in sorted(value.items())) + "}"
-    if callable(value) and not isinstance(value, type):
-        return describe(value)
-    return repr(value)
-
-
-def tensor_sha256(tensor: Tensor) -> str:
-    """The SHA-256 of a tensor's bytes (about 1 GB/s: every byte of the data counts, not a sample)."""
-    flat = tensor.detach().cpu().contiguous().reshape(-1)
-    return hashlib.sha256(flat.view(torch.uint8).numpy()).hexdigest() if flat.numel() else hashlib.sha256().hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """A hash of the package's source code: checkpoints of an older version of the code are not reused."""
-    root = Path(__file__).resolve().parent
-    files = sorted(root.rglob("*.py"))
-    return fingerprint(__version__, *(fingerprint(path.relative_to(root).as_posix(), path.read_bytes())
-                                      for path in files))
-
-
-def checkpoint_description(model: nn.Module, settings: TrainSettings, inputs: Tensor, targets: Tensor) -> str:
-    """Everything that decides a trained model, as text: stored in its checkpoint and checked on load."""
-    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
-    parts = [("model", _qualified_name(type(model)), repr(model)), ("profile", get_profile().name),
-             ("settings", settings), ("inputs", tuple(inputs.shape), str(inputs.dtype), tensor_sha256(inputs)),
-             ("targets", tuple(targets.shape), str(targets.dtype), tensor_sha256(targets)),
-             ("frozen", frozen), ("start", weights_fingerprint(model)),
-             ("torch", torch.__version__.split("+")[0]), ("code", code_fingerprint())]
-    return "\n".join(map(str, parts))
-
-
-def checkpoint_path(name: str, description: str) -> Path:
-    """Where the checkpoint of the run described by ``description`` lives."""
-    return cache_dir() / "checkpoints" / f"{name}-{fingerprint(description)}.pt"
-
-
-def weights_fingerprint(model: nn.Module) -> str:
-    """The SHA-256 of every tensor a model holds (weights and buffers): another seed or source, another key."""
-    return fingerprint(*((name, tensor_sha256(t)) for name, t in model.state_dict().items()))
-
-
-def fit(model: nn.Module, train, *, epochs: int | None = None, steps: int | None = None, batch_size: int = 128,
-        lr: float = 0.05, optimizer: str = "sgd", momentum: float = 0.9, weight_decay: float = 5e-4,
-        schedule: str | tuple[float, ...] | None = "cosine", loss_fn: Callable | None = None,
-        prepare: Prepare = default_prepare, val=None, metrics: Mapping[str, Metric] | None = None,
-        seed: int = 0, device: torch.device | None = None, precision: str = "auto",
-        cache_name: str | None = None, label: str = "", progress: bool = True,
-        on_step: Callable[[nn.Module, int], None] | None = None,
-        lr_multipliers: Mapping[str, float] | None = None) -> History:
-    """Train ``model`` on ``train`` for ``epochs`` (or exactly ``steps``) and return its History.
-
-    Parameters with requires_grad=False stay fixed. ``lr_multipliers`` scales the learning rate of
-    parameters by name prefix, e.g. ``{"body": 0.1}`` fine-tunes a pretrained body at lr / 10.
-    With ``cache_name`` the trained weights and history are stored in the checkpoint cache and
-    reloaded on the next call with the same model, profile, seed, data and settings (frozen
-    parameters, lr multipliers and the weights the model starts from included).
-    """
-    if (epochs is None) == (steps is None):
-        raise ValueError("Give exactly one of epochs=... or steps=....")
     inputs, targets = as_tensors(train)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
-    metrics = default_metrics(loss_fn) if metrics is None else metrics
-    multipliers = tuple(sorted((str(k), float(v)) for k, v in lr_multipliers.items())) if lr_multipliers else None
     device = device or pick_device()
-    settings = TrainSettings(epochs, steps, batch_size, lr, optimizer, momentum, weight_decay, schedule,
-                             course_seed(seed), resolve_precision(precision, device), describe(prepare),
-                             describe(loss_fn), multipliers)
+    run = TrainingRun(recipe.but(precision=resolve_precision(recipe.precision, device)), course_seed(seed),
+                      prepare, loss_fn or nn.CrossEntropyLoss())
     model.to(device)
-    description = checkpoint_description(model, settings, inputs, targets) if cache_name else ""
+    description = checkpoint_description(model, run, inputs, targets) if cache_name else ""
     path = checkpoint_path(cache_name, description) if cache_name else None
-    history = _load_checkpoint(model, path, description) if path is not None and path.exists() else None
-    if history is None:
-        history = _train(model, inputs, targets, settings, loss_fn, prepare, val, metrics, device, label, progress,
-                         on_step)
+    saved = load_checkpoint(model, path, description) if path is not None else None
+    if saved is not None:
+        history = History.from_dict(saved["history"])
+        history.from_cache = True
+    else:
+        metrics = default_metrics(run.loss_fn) if metrics is None else metrics
+        history = _train(model, inputs, targets, run, val, metrics, device, label, progress, on_step)
         if path is not None:
-            state = {k: v.cpu() for k, v in model.state_dict().items()}
-            save_atomic({"state_dict": state, "history": history.to_dict(), "description": description}, path)
+            save_checkpoint(path, model, description, history=history.to_dict(), recipe=asdict(run.recipe))
     model.to(memory_format=torch.channels_last).eval()  # the same state after a cache hit as after training
     return history
 
 
-def _load_checkpoint(model: nn.Module, path: Path, description: str) -> History | None:
-    """The History of a stored run, its weights loaded into ``model``; None if the file is damaged or another run's."""
-    try:
-        saved = load_tensors(path)
-    except CacheFileError as error:
-        discard(path, error)
-        return None
-    if saved.get("description") != description:  # same hash, other run: never load it
-        discard(path, CacheFileError(f"The checkpoint {path} was stored for other settings."))
-        return None
-    model.load_state_dict(saved["state_dict"])
-    history = History.from_dict(saved["history"])
-    history.from_cache = True
-    return history
+def training_prepare(prepare: Prepare, recipe: Recipe) -> Prepare:
+    """``prepare`` for training batches: its augmented version where the recipe asks for augmentation."""
+    if not recipe.augment:
+        return prepare
+    if not hasattr(prepare, "augmented"):
+        raise ValueError(f"The recipe asks for augmentation, but {type(prepare).__name__} has no augmented(); "
+                         "use data.Preprocess, or a recipe with augment=False.")
+    return prepare.augmented()
 
 
-def _train(model: nn.Module, inputs: Tensor, targets: Tensor, settings: TrainSettings, loss_fn: Callable,
-           prepare: Prepare, val, metrics: Mapping[str, Metric], device: torch.device, label: str,
-           progress: bool, on_step: Callable | None) -> History:
-    torch.manual_seed(settings.seed)
-    generator = torch.Generator().manual_seed(settings.seed)
+def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, val, metrics: Mapping[str, Metric],
+           device: torch.device, label: str, progress: bool, on_step: Callable | None) -> History:
+    recipe, loss_fn, prepare = run.recipe, run.loss_fn, run.prepare
+    train_prepare = training_prepare(prepare, recipe)
+    torch.manual_seed(run.seed)
+    generator = torch.Generator().manual_seed(run.seed)
     if device.type == "cuda":  # the whole dataset lives on the GPU: no host-to-device copies per batch
         inputs, targets = inputs.to(device), targets.to(device)
     model.to(memory_format=torch.channels_last)  # faster convolutions on both GPU and CPU
-    steps_per_epoch = math.ceil(len(inputs) / settings.batch_size)
-    total_steps = settings.steps or settings.epochs * steps_per_epoch
+    steps_per_epoch = math.ceil(len(inputs) / recipe.batch_size)
+    total_steps = recipe.total_steps(len(inputs))
     num_epochs = math.ceil(total_steps / steps_per_epoch)
-    optimizer = make_optimizer(model, settings.optimizer, settings.lr, settings.momentum, settings.weight_decay,
-                               dict(settings.lr_multipliers or ()))
-    scheduler = make_schedule(optimizer, settings.schedule, total_steps)
+    optimizer = make_optimizer(model, recipe)
+    scheduler = make_schedule(optimizer, recipe.schedule, total_steps)
     history, step, start = History(label=label), 0, time.perf_counter()
     bar = tqdm(total=total_steps, desc=label or type(model).__name__, disable=not progress, leave=False)
     for _ in range(num_epochs):
         model.train()
         epoch_losses = []
-        for x_raw, y_raw in batches(inputs, targets, settings.batch_size, shuffle=True, generator=generator):
-            x, y = prepare(x_raw.to(device, non_blocking=True), y_raw.to(device, non_blocking=True), True)
+        for x_raw, y_raw in batches(inputs, targets, recipe.batch_size, shuffle=True, generator=generator):
+            x, y = train_prepare(x_raw.to(device, non_blocking=True), y_raw.to(device, non_blocking=True), True)
             if x.ndim == 4:
                 x = x.contiguous(memory_format=torch.channels_last)
-            with autocast_for(device, settings.precision):
+            with autocast_for(device, recipe.precision):
                 loss = loss_fn(model(x).float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -423,7 +307,7 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, settings: TrainSet
         record = {"train_loss": sum(losses) / len(losses)}
         if val is not None:
             scores = evaluate(model, val, loss_fn=loss_fn, prepare=prepare, metrics=metrics, device=device,
-                              precision=settings.precision)
+                              precision=recipe.precision)
             record.update({f"val_{name}": value for name, value in scores.items()})
         history.log_epoch(record)
         bar.set_postfix({k: round(v, 4) for k, v in record.items()})

@@ -8,8 +8,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnncourse import models
-from cnncourse.convolution import (KERNELS, channel_responses, colour_share, conv2d_loops, conv2d_unfold,
-                                   conv_output_size, conv_parameter_count, preset_kernel, same_kernel_on_every_channel)
+from cnncourse.analysis import colour_share
+from cnncourse.by_hand import (KERNELS, channel_responses, conv2d_loops, conv2d_unfold, conv_output_size,
+                               conv_parameter_count, preset_kernel, same_kernel_on_every_channel)
 from cnncourse.errors import InputShapeError
 from cnncourse.exercises.convolution import check_colour_edge_filter, check_output_size, check_parameter_count
 
@@ -157,14 +158,3 @@ def test_check_colour_edge_filter():
     assert not across and "0 on a vertical edge between red" in across.message
     one_kernel = check_colour_edge_filter(sobel)
     assert not one_kernel and "one for each of R, G and B" in one_kernel.message
-
-
-def test_single_thread_restores_the_thread_count():
-    import torch
-
-    from cnncourse.convolution import single_thread
-
-    before = torch.get_num_threads()
-    with single_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before

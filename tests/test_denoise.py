@@ -8,8 +8,11 @@ import torch
 from skimage.filters import gaussian, median
 from torch import nn
 
-from cnncourse.denoise import (NoiseSweep, TunedFilter, average_sweeps, denoise_with_model, gaussian_blur, median_filter,
-                               noisy_version, plot_examples, plot_noise_sweep, quality_table, sweep_noise_levels, tune_filter)
+from cnncourse.baselines import TunedFilter, gaussian_blur, median_filter, tune_filter
+from cnncourse.data.corruption import noisy_version
+from cnncourse.experiments import NoiseSweep, average_sweeps, denoise as denoise_with_model, sweep_noise_levels
+from cnncourse.metrics.image_quality import quality_table
+from cnncourse.plot import noise_sweep as plot_noise_sweep, restored_examples as plot_examples
 from cnncourse.metrics.image_quality import psnr
 
 
@@ -65,7 +68,7 @@ class Identity(nn.Module):
 
 
 def test_model_output_is_clipped_to_the_image_range():
-    out = denoise_with_model(Identity(), torch.rand(5, 1, 28, 28), batch_size=2)
+    out = denoise_with_model(Identity(), torch.rand(5, 1, 28, 28))
     assert out.shape == (5, 1, 28, 28) and float(out.max()) == 1.0 and float(out.min()) >= 0.5
 
 

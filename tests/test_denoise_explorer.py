@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cnncourse.denoise import TunedFilter
+from cnncourse.baselines import TunedFilter
 from cnncourse.metrics.image_quality import psnr
 from cnncourse.widgets.denoise_explorer import denoise_explorer, denoise_view, nearest_filter
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnncourse import diagnostics, models
+from cnncourse import analysis as diagnostics, models
 from cnncourse.models.resnet import CifarResNet
 
 
@@ -42,7 +42,7 @@ def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
 def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_skips() -> None:
     x, y = tiny_batch(32)
     ratios = {}
-    for name, kwargs in {"plain": dict(block="plain", batch_norm=False), "residual": dict(block="residual")}.items():
+    for name, kwargs in {"plain": dict(block=models.PlainBlock, batch_norm=False), "residual": dict(block=models.BasicBlock)}.items():
         torch.manual_seed(0)
         norms = list(diagnostics.layer_gradient_norms(CifarResNet(32, init_scale=0.8, **kwargs), x, y).values())
         ratios[name] = norms[0] / norms[-2]  # first conv over last conv

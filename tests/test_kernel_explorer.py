@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnncourse.convolution import preset_kernel, same_kernel_on_every_channel
+from cnncourse.by_hand import preset_kernel, same_kernel_on_every_channel
 from cnncourse.errors import InputShapeError
 from cnncourse.widgets.kernel_explorer import draw_kernel_view, explore_kernel, kernel_explorer, view_png
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from cnncourse.latent import nearest_centroid_accuracy, pca_2d, plot_embedding
+from cnncourse.analysis import nearest_centroid_accuracy, pca_2d
+from cnncourse.plot import embedding as plot_embedding
 
 
 def test_pca_matches_the_exact_svd_up_to_sign():

@@ -14,7 +14,10 @@ from cnncourse.data.colour import EQUAL_LUMA_TINTS, colour_only_task, luma, tint
 from cnncourse.data.stats import channel_stats, mean_of_image_stds, standardizer, stats_standard_error
 from cnncourse.errors import InputShapeError
 from cnncourse.exercises import normalization as ex
-from cnncourse.normalization import final_losses, first_layer_gradient_norm, fold_normalization, train_and_test_each, train_each
+from cnncourse.analysis import layer_gradient_norms
+from cnncourse.by_hand import fold_normalization
+from cnncourse.experiments import Variant, final_losses, train_each
+from cnncourse.recipes import Recipe
 from cnncourse.train import History
 
 
@@ -152,12 +155,12 @@ def test_first_layer_gradient_grows_with_the_input_scale() -> None:
     torch.manual_seed(0)
     model = models.small_cnn(widths=(4, 8), batch_norm=False)
     images, labels = random_images(n=16, seed=3).repeat(1, 1, 2, 2), torch.arange(16) % 10
-    unit = first_layer_gradient_norm(model, images, labels, data.Preprocess())
-    raw = first_layer_gradient_norm(model, images, labels, data.Preprocess(scale=1))
+    unit = layer_gradient_norms(model, *data.Preprocess()(images, labels))["features.0"]
+    raw = layer_gradient_norms(model, *data.Preprocess(scale=1)(images, labels))["features.0"]
     assert raw > 20 * unit
 
 
-def test_train_each_starts_every_run_from_the_same_weights_with_its_own_options() -> None:
+def test_train_each_starts_every_run_from_the_same_weights_with_its_own_settings() -> None:
     images, labels = random_images(n=32), torch.arange(32) % 2
     starts = []
 
@@ -166,26 +169,26 @@ def test_train_each_starts_every_run_from_the_same_weights_with_its_own_options(
         starts.append(model.features[0].weight.detach().clone())
         return model
 
-    runs = {"a": {"prepare": data.Preprocess()}, "b": {"prepare": data.Preprocess(scale=1), "lr": 0.0}}
-    histories = train_each(build, (images, labels), runs, steps=2, batch_size=16, progress=False, precision="fp32")
-    assert list(histories) == ["a", "b"] and all(len(h.step_loss) == 2 for h in histories.values())
+    recipe = Recipe(steps=2, batch_size=16, precision="fp32")
+    variants = {"a": Variant(build, (images, labels), recipe),
+                "b": Variant(build, (images, labels), recipe.but(lr=1e-9), data.Preprocess(scale=1))}
+    outcomes = train_each(variants)
+    assert list(outcomes) == ["a", "b"] and all(len(o.history.step_loss) == 2 for o in outcomes.values())
     torch.testing.assert_close(starts[0], starts[1])
-    assert histories["a"].label == "a"
-    assert histories["b"].step_loss[0] == pytest.approx(histories["b"].step_loss[1], rel=0.3)  # lr 0: no learning
+    assert outcomes["a"].history.label == "a" and outcomes["a"].test_accuracy is None
+    assert outcomes["b"].history.step_loss[0] == pytest.approx(outcomes["b"].history.step_loss[1], rel=0.3)
 
 
-def test_train_and_test_each_builds_each_model_for_its_channels_and_classes() -> None:
+def test_train_each_builds_each_model_for_its_data_and_tests_it() -> None:
     rgb = data.ImageData(random_images(n=40), torch.arange(40) % 2, ("a", "b"), "train", "toy")
-    built = []
-
-    def build(in_channels: int, num_classes: int) -> nn.Module:
-        built.append((in_channels, num_classes))
-        return models.small_cnn(in_channels=in_channels, num_classes=num_classes, widths=(4,))
-
-    scores = train_and_test_each(build, {"rgb": (rgb, rgb), "gray": (rgb.grayscale(), rgb.grayscale())},
-                                 steps=2, batch_size=20, progress=False, precision="fp32")
-    assert built == [(3, 2), (1, 2)]
-    assert set(scores) == {"rgb", "gray"} and all(0.0 <= s <= 1.0 for s in scores.values())
+    recipe = Recipe(steps=2, batch_size=20, precision="fp32")
+    variants = {name: Variant(lambda d=d: models.small_cnn(in_channels=d.images.shape[1], num_classes=2, widths=(4,)),
+                              d, recipe, standardizer(d), test=d)
+                for name, d in {"rgb": rgb, "gray": rgb.grayscale()}.items()}
+    outcomes = train_each(variants)
+    assert [o.model.in_channels for o in outcomes.values()] == [3, 1]
+    assert all(0.0 <= o.test_accuracy <= 1.0 for o in outcomes.values())
+    assert final_losses(outcomes).keys() == {"rgb", "gray"}
 
 
 # --- colour ---------------------------------------------------------------------------------------

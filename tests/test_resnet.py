@@ -9,7 +9,7 @@ from torch import nn
 
 from cnncourse import models
 from cnncourse.errors import InputShapeError
-from cnncourse.models.resnet import PAPER_TABLE6, BasicBlock, CifarResNet, Shortcut
+from cnncourse.models.resnet import PAPER_TABLE6, BasicBlock, CifarResNet, PlainBlock, PreActBlock, Shortcut
 
 # He et al. 2015, Table 6: parameters of the CIFAR-10 ResNets (in millions, as printed) and exact counts.
 PAPER_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}
@@ -37,7 +37,7 @@ def test_paper_table_holds_the_published_numbers() -> None:
 def test_plain_and_preact_have_the_same_parameters_as_residual(depth: int) -> None:
     plain, residual = models.build_model(f"plain{depth}"), models.build_model(f"resnet{depth}")
     assert count(plain) == count(residual)
-    preact = CifarResNet(depth, block="preact")
+    preact = CifarResNet(depth, block=PreActBlock)
     assert count(preact) == count(residual)  # BN moves (stem BN becomes the final BN), shortcuts stay free
 
 
@@ -59,8 +59,8 @@ def test_builders_give_logits_for_a_non_default_class_count(name: str) -> None:
 
 def test_residual_block_adds_its_input_and_plain_block_does_not() -> None:
     torch.manual_seed(0)
-    residual = BasicBlock(16, 16, 1, "residual").eval()
-    plain = BasicBlock(16, 16, 1, "plain").eval()
+    residual = BasicBlock(16, 16, 1).eval()
+    plain = PlainBlock(16, 16, 1).eval()
     plain.load_state_dict(residual.state_dict())
     x = torch.rand(2, 16, 8, 8)
     body = residual.bn2(residual.conv2(F.relu(residual.bn1(residual.conv1(x)))))
@@ -70,7 +70,7 @@ def test_residual_block_adds_its_input_and_plain_block_does_not() -> None:
 
 def test_preact_block_has_nothing_after_the_addition() -> None:
     torch.manual_seed(0)
-    block = BasicBlock(16, 16, 1, "preact").eval()
+    block = PreActBlock(16, 16, 1).eval()
     x = torch.randn(2, 16, 8, 8)
     out = block.conv2(F.relu(block.bn2(block.conv1(F.relu(block.bn1(x))))))
     torch.testing.assert_close(block(x), out + x)
@@ -133,7 +133,7 @@ def test_bad_depth_is_refused_with_the_rule(depth: int) -> None:
 
 
 def test_bad_block_type_and_bad_input_are_explained() -> None:
-    with pytest.raises(ValueError, match="residual"):
+    with pytest.raises(ValueError, match="PreActBlock"):
         CifarResNet(20, block="dense")
     with pytest.raises(InputShapeError, match="3 input channel"):
         models.resnet20()(torch.randn(2, 1, 32, 32))

@@ -2,7 +2,7 @@ import statistics
 
 import pytest
 
-from cnncourse import seeds
+from cnncourse import experiments as seeds
 
 
 def test_spread_matches_statistics_module():

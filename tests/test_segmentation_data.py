@@ -10,7 +10,8 @@ from skimage.measure import label
 
 from cnncourse.data.segmentation import (ISBI2012_MEAN, ISBI2012_STD, SegmentationAugment, border_weight_map,
                                          class_balance_weights, elastic_displacement, training_targets)
-from cnncourse.segmentation import best_global_threshold, error_breakdown, threshold_baseline
+from cnncourse.baselines import best_global_threshold, threshold_baseline
+from cnncourse.metrics.segmentation import error_breakdown
 
 
 def two_cells_with_gap() -> np.ndarray:

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 import cnncourse
-from cnncourse import config, data, train
+from cnncourse import checkpoints, config, data, recipes, train
+from cnncourse.recipes import Recipe
 from cnncourse.data.cache import load_tensors
 from cnncourse.data.transforms import Preprocess, random_crop, random_hflip
 from cnncourse.models import small_cnn
@@ -32,8 +33,7 @@ def private_cache(monkeypatch, tmp_path):
 def test_fit_learns_and_records_history():
     images, labels = _toy_problem()
     model = small_cnn(num_classes=2, widths=(8, 16))
-    history = train.fit(model, (images, labels), epochs=3, batch_size=32, lr=0.05, val=(images, labels),
-                        progress=False, device=torch.device("cpu"))
+    history = train.fit(model, (images, labels), Recipe(epochs=3, batch_size=32, lr=0.05), val=(images, labels), progress=False, device=torch.device("cpu"))
     assert len(history.step_loss) == 3 * 8 and len(history.epochs["train_loss"]) == 3
     assert history.final_train_loss(4) < 0.5 * history.step_loss[0]
     assert history.last("val_accuracy") > 0.9
@@ -42,8 +42,7 @@ def test_fit_learns_and_records_history():
 
 def test_fit_runs_exact_number_of_steps():
     images, labels = _toy_problem(100)
-    history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=7, batch_size=32,
-                        progress=False, device=torch.device("cpu"))
+    history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=7, batch_size=32), progress=False, device=torch.device("cpu"))
     assert len(history.step_loss) == 7
 
 
@@ -53,8 +52,7 @@ def test_same_seed_same_training():
     for _ in range(2):
         torch.manual_seed(1)
         model = small_cnn(num_classes=2, widths=(4,))
-        runs.append(train.fit(model, (images, labels), steps=5, batch_size=16, precision="fp32", seed=3,
-                              progress=False, device=torch.device("cpu")).step_loss)
+        runs.append(train.fit(model, (images, labels), Recipe(steps=5, batch_size=16, precision="fp32"), seed=3, progress=False, device=torch.device("cpu")).step_loss)
     assert runs[0] == runs[1]
 
 
@@ -62,40 +60,61 @@ def test_checkpoint_cache_reloads_instead_of_training(private_cache):
     images, labels = _toy_problem(64)
     torch.manual_seed(0)
     first_model = small_cnn(num_classes=2, widths=(4,))
-    first = train.fit(first_model, (images, labels), steps=4, batch_size=16, cache_name="toy", progress=False,
-                      device=torch.device("cpu"))
+    first = train.fit(first_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
     files = list((private_cache / "checkpoints").glob("toy-*.pt"))
     assert len(files) == 1 and not first.from_cache
     saved = load_tensors(files[0])  # plain tensors, lists and text only (weights_only=True)
-    assert set(saved) == {"state_dict", "history", "description"}
+    assert set(saved) == {"state_dict", "history", "description", "recipe"}
+    assert saved["recipe"]["steps"] == 4 and saved["recipe"]["precision"] in ("fp32", "bf16")  # what really ran
     second_model = small_cnn(num_classes=2, widths=(4,))
-    second = train.fit(second_model, (images, labels), steps=4, batch_size=16, cache_name="toy", progress=False,
-                       device=torch.device("cpu"))
+    second = train.fit(second_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
     assert second.from_cache and second.step_loss == first.step_loss
     for a, b in zip(first_model.state_dict().values(), second_model.state_dict().values()):
         assert torch.equal(a, b)
-    train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=5, batch_size=16, cache_name="toy",
-              progress=False, device=torch.device("cpu"))
+    train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=5, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
     assert len(list((private_cache / "checkpoints").glob("toy-*.pt"))) == 2  # other settings, other key
 
 
-def test_fit_needs_epochs_or_steps():
-    with pytest.raises(ValueError, match="exactly one of epochs"):
-        train.fit(small_cnn(), _toy_problem(8), progress=False)
-    with pytest.raises(ValueError, match="exactly one of epochs"):
-        train.fit(small_cnn(), _toy_problem(8), epochs=1, steps=1, progress=False)
+def test_a_recipe_needs_epochs_or_steps():
+    with pytest.raises(ValueError, match="exactly one of steps"):
+        Recipe()
+    with pytest.raises(ValueError, match="exactly one of steps"):
+        Recipe(epochs=1, steps=1)
+    assert Recipe(steps=5).but(epochs=2) == Recipe(epochs=2)  # changing the length replaces the other one
 
 
-def test_fit_rejects_unknown_optimizer_and_schedule():
+def test_a_recipe_rejects_unknown_optimizer_schedule_and_precision():
     with pytest.raises(ValueError, match="optimizer must be"):
-        train.fit(small_cnn(num_classes=2), _toy_problem(8), steps=1, optimizer="rmsprop", progress=False)
-    with pytest.raises(ValueError, match="Unknown schedule"):
-        train.fit(small_cnn(num_classes=2), _toy_problem(8), steps=1, schedule="linear", progress=False)
+        Recipe(steps=1, optimizer="rmsprop")
+    with pytest.raises(ValueError, match="schedule must be"):
+        Recipe(steps=1, schedule="linear")
+    with pytest.raises(ValueError, match="precision must be"):
+        Recipe(steps=1, precision="fp16")
+
+
+def test_a_recipe_counts_epochs_with_a_floor_of_steps():
+    assert Recipe(epochs=3, batch_size=32).total_steps(100) == 12  # 4 batches per epoch
+    assert Recipe(epochs=1, min_steps=10, batch_size=32).total_steps(40) == 10
+    assert Recipe(steps=7).total_steps(10_000) == 7
+
+
+def test_every_named_recipe_exists_for_every_profile():
+    for name, by_profile in recipes.RECIPES.items():
+        assert set(by_profile) == set(config.PROFILES), name
+        assert recipes.get(name, "smoke").total_steps(1000) <= recipes.get(name, "full").total_steps(50_000), name
+    with pytest.raises(KeyError, match="resnet-cifar"):
+        recipes.get("resnet")
+
+
+def test_augmentation_needs_a_prepare_that_can_augment():
+    with pytest.raises(ValueError, match="augmented"):
+        train.fit(small_cnn(num_classes=2), _toy_problem(8), Recipe(steps=1, augment=True),
+                  prepare=train.default_prepare, progress=False)
 
 
 def test_milestone_schedule_divides_lr_by_ten():
     model = nn.Linear(2, 2)
-    optimizer = train.make_optimizer(model, "sgd", 0.1, 0.9, 0.0)
+    optimizer = train.make_optimizer(model, Recipe(steps=8, lr=0.1, weight_decay=0.0))
     schedule = train.make_schedule(optimizer, (0.5, 0.75), total_steps=8)
     rates = []
     for _ in range(8):
@@ -118,7 +137,7 @@ def test_evaluate_and_predict_agree():
 def test_segmentation_data_without_masks_cannot_train():
     unlabelled = data.SegmentationData(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), None, ("a", "b"), "test", "toy", (0, 1))
     with pytest.raises(ValueError, match="has no masks"):
-        train.fit(small_cnn(in_channels=1), unlabelled, steps=1, progress=False)
+        train.fit(small_cnn(in_channels=1), unlabelled, Recipe(steps=1), progress=False)
 
 
 def test_preprocess_scales_and_standardizes():
@@ -184,8 +203,7 @@ def test_image_to_image_training_records_no_accuracy():
     images = torch.rand(32, 1, 8, 8)
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 1, 3, padding=1))
     identity = lambda x, y, train: (x, x)  # noqa: E731 - reconstruct the input
-    history = train.fit(model, (images, torch.zeros(32)), steps=3, batch_size=16, loss_fn=nn.MSELoss(),
-                        prepare=identity, val=(images, torch.zeros(32)), progress=False, device=torch.device("cpu"))
+    history = train.fit(model, (images, torch.zeros(32)), Recipe(steps=3, batch_size=16), loss_fn=nn.MSELoss(), prepare=identity, val=(images, torch.zeros(32)), progress=False, device=torch.device("cpu"))
     assert set(history.epochs) == {"train_loss", "val_loss"}
 
 
@@ -193,24 +211,22 @@ def test_checkpoint_cache_tells_apart_models_that_start_from_other_weights(priva
     images, labels = _toy_problem(64)
     for seed in (0, 1):
         torch.manual_seed(seed)
-        history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=2, batch_size=16,
-                            cache_name="seeded", progress=False, device=torch.device("cpu"))
+        history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=2, batch_size=16), cache_name="seeded", progress=False, device=torch.device("cpu"))
         assert not history.from_cache, "a model with other starting weights must not reuse a checkpoint"
     torch.manual_seed(1)
-    again = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), steps=2, batch_size=16,
-                      cache_name="seeded", progress=False, device=torch.device("cpu"))
+    again = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=2, batch_size=16), cache_name="seeded", progress=False, device=torch.device("cpu"))
     assert again.from_cache
 
 
 # --- the checkpoint cache never serves the wrong model ------------------------------------------------------
 
 
-def _fit_toy(model=None, data=None, **options) -> tuple[nn.Module, train.History]:
+def _fit_toy(model=None, data=None, precision="fp32", **options) -> tuple[nn.Module, train.History]:
     torch.manual_seed(0)
     model = model or small_cnn(num_classes=2, widths=(4,))
-    options = {"steps": 3, "batch_size": 16, "cache_name": "toy", "progress": False,
-               "device": torch.device("cpu"), "precision": "fp32", **options}
-    return model, train.fit(model, data or _toy_problem(64), **options)
+    options = {"cache_name": "toy", "progress": False, "device": torch.device("cpu"), **options}
+    recipe = Recipe(steps=3, batch_size=16, precision=precision)
+    return model, train.fit(model, data or _toy_problem(64), recipe, **options)
 
 
 def test_checkpoint_key_changes_with_everything_that_decides_the_result(private_cache):
@@ -240,7 +256,7 @@ def test_checkpoint_key_covers_the_seed_setting_and_the_package_code(private_cac
     assert not _fit_toy()[1].from_cache
     monkeypatch.delenv("CNNCOURSE_SEED")
     assert _fit_toy()[1].from_cache
-    monkeypatch.setattr(train, "code_fingerprint", lambda: "another version of the code")
+    monkeypatch.setattr(checkpoints, "code_fingerprint", lambda: "another version of the code")
     assert not _fit_toy()[1].from_cache
 
 
@@ -252,7 +268,7 @@ def test_a_closure_cannot_be_a_cache_key(private_cache):
 
     with pytest.raises(cnncourse.errors.UndescribableError, match="captures variables"):
         _fit_toy(prepare=shifted)
-    assert train.describe(Preprocess()) != train.describe(Preprocess(mean=(0.5,), std=(0.5,)))
+    assert checkpoints.describe(Preprocess()) != checkpoints.describe(Preprocess(mean=(0.5,), std=(0.5,)))
 
 
 def test_cache_hit_leaves_the_model_as_training_does(private_cache):
@@ -284,8 +300,8 @@ def test_fit_matches_a_plain_pytorch_loop():
     torch.manual_seed(0)
     model = small_cnn(num_classes=2, widths=(4,))
     reference = copy.deepcopy(model)
-    options = dict(steps=6, batch_size=16, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule=None, seed=3)
-    history = train.fit(model, (images, labels), progress=False, device=torch.device("cpu"), precision="fp32", **options)
+    recipe = Recipe(steps=6, batch_size=16, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule=None, precision="fp32")
+    history = train.fit(model, (images, labels), recipe, seed=3, progress=False, device=torch.device("cpu"))
     # the same batches: fit shuffles with a generator seeded with the seed, one permutation per epoch
     optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     generator = torch.Generator().manual_seed(3)
@@ -309,8 +325,7 @@ def test_bf16_training_stays_close_to_fp32():
     runs = {}
     for precision in ("fp32", "bf16"):
         torch.manual_seed(0)
-        runs[precision] = train.fit(small_cnn(num_classes=2, widths=(8,)), (images, labels), steps=8, batch_size=32,
-                                    progress=False, device=torch.device("cpu"), precision=precision)
+        runs[precision] = train.fit(small_cnn(num_classes=2, widths=(8,)), (images, labels), Recipe(steps=8, batch_size=32, precision=precision), progress=False, device=torch.device("cpu"))
     fp32, bf16 = (torch.tensor(runs[p].step_loss) for p in ("fp32", "bf16"))
     assert (fp32 - bf16).abs().max() < 0.05 * fp32.abs().max()  # bf16 keeps about 3 significant digits
 

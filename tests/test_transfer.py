@@ -10,7 +10,11 @@ import torch
 import torchvision
 from torch import nn
 
-from cnncourse import models, train, transfer
+from cnncourse import checkpoints, experiments, models, train
+from cnncourse.analysis import count_parameters
+from cnncourse.errors import WeightsUnavailableError
+from cnncourse.models import pretrained, transfer
+from cnncourse.recipes import Recipe
 from cnncourse.data.transforms import Preprocess
 
 
@@ -29,14 +33,14 @@ def _same(a: nn.Module, b: nn.Module) -> bool:
     return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
-def test_freeze_unfreeze_and_counts():
+def test_counts_of_trainable_parameters_follow_freezing():
     model = _source()
-    total = sum(p.numel() for p in model.parameters())
-    transfer.freeze(model.features)
-    head = sum(p.numel() for p in model.head.parameters())
-    assert transfer.parameter_counts(model) == {"trainable": head, "frozen": total - head, "total": total}
-    transfer.unfreeze(model)
-    assert transfer.parameter_counts(model)["frozen"] == 0
+    total = count_parameters(model)
+    model.features.requires_grad_(False)
+    head = count_parameters(model.head)
+    assert (count_parameters(model, trainable_only=True), total) == (head, 5 * 64 + 5 + count_parameters(model.features))
+    model.requires_grad_(True)
+    assert count_parameters(model, trainable_only=True) == total
 
 
 @pytest.mark.parametrize("mode", transfer.MODES)
@@ -45,9 +49,9 @@ def test_transfer_model_modes(mode):
     model = transfer.transfer_model(source, mode, num_classes=2)
     assert _same(model.body, source.features) == (mode != "scratch")
     assert model(torch.randn(3, 3, 16, 16)).shape == (3, 2)
-    counts = transfer.parameter_counts(model)
     head = 64 * 2 + 2
-    assert counts["trainable"] == (head if mode == "feature_extraction" else counts["total"])
+    trainable = count_parameters(model, trainable_only=True)
+    assert trainable == (head if mode == "feature_extraction" else count_parameters(model))
     assert next(source.parameters()).requires_grad  # the source itself is never changed
 
 
@@ -71,12 +75,11 @@ def test_feature_extraction_trains_only_the_head_and_fine_tuning_all(tmp_path, m
     data, source = _tensors(), _source()
     frozen = transfer.transfer_model(source, "feature_extraction", 2)
     head_before = [p.clone() for p in frozen.head.parameters()]
-    train.fit(frozen, data, steps=3, batch_size=8, lr=0.1, progress=False, precision="fp32")
+    train.fit(frozen, data, Recipe(steps=3, batch_size=8, lr=0.1, precision="fp32"), progress=False)
     assert _same(frozen.body, source.features)  # weights and running statistics untouched
     assert not all(torch.equal(a, b) for a, b in zip(head_before, frozen.head.parameters()))
     tuned = transfer.transfer_model(source, "fine_tuning", 2)
-    train.fit(tuned, data, steps=3, batch_size=8, lr=0.1, progress=False, precision="fp32",
-              lr_multipliers=transfer.lr_multipliers_for("fine_tuning"))
+    train.fit(tuned, data, Recipe(steps=3, batch_size=8, lr=0.1, precision="fp32", lr_multipliers=transfer.lr_multipliers_for("fine_tuning")), progress=False)
     assert not _same(tuned.body, source.features)
 
 
@@ -95,25 +98,24 @@ def test_lr_multiplier_zero_leaves_the_body_unchanged(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNCOURSE_CACHE", str(tmp_path))
     source = _source()
     model = transfer.transfer_model(source, "fine_tuning", 2)
-    train.fit(model, _tensors(), steps=3, batch_size=8, lr=0.1, momentum=0.0, weight_decay=0.0,
-              progress=False, precision="fp32", lr_multipliers={"body": 0.0}, schedule=None)
+    train.fit(model, _tensors(), Recipe(steps=3, batch_size=8, lr=0.1, momentum=0.0, weight_decay=0.0, precision="fp32", lr_multipliers={"body": 0.0}, schedule=None), progress=False)
     conv_weights = [k for k in source.features.state_dict() if k.endswith("weight")]
     assert all(torch.equal(model.body.state_dict()[k], source.features.state_dict()[k]) for k in conv_weights)
 
 
 def test_checkpoint_key_sees_frozen_parameters_and_lr_multipliers():
     inputs, targets = _tensors()
-    settings = train.TrainSettings(None, 5, 8, 0.1, "sgd", 0.9, 5e-4, "cosine", 0, "fp32", "p", "l")
+    run = train.TrainingRun(Recipe(steps=5, batch_size=8, precision="fp32"), 0, Preprocess(), nn.CrossEntropyLoss())
     model = _source()
 
-    def key(settings: train.TrainSettings) -> str:
-        return train.checkpoint_path("x", train.checkpoint_description(model, settings, inputs, targets))
+    def key(run: train.TrainingRun) -> str:
+        return checkpoints.checkpoint_path("x", checkpoints.checkpoint_description(model, run, inputs, targets))
 
-    plain = key(settings)
-    assert key(settings) == plain  # the key is stable
-    assert key(dataclasses.replace(settings, lr_multipliers=(("features", 0.1),))) != plain
-    transfer.freeze(model.features)
-    assert key(settings) != plain
+    plain = key(run)
+    assert key(run) == plain  # the key is stable
+    assert key(dataclasses.replace(run, recipe=run.recipe.but(lr_multipliers={"features": 0.1}))) != plain
+    model.features.requires_grad_(False)
+    assert key(run) != plain
 
 
 def test_compare_transfer_returns_an_accuracy_per_mode_and_size(tmp_path, monkeypatch):
@@ -122,11 +124,11 @@ def test_compare_transfer_returns_an_accuracy_per_mode_and_size(tmp_path, monkey
 
     images, labels = _tensors(40)
     pool = ImageData(images, labels, ("cat", "dog"), "train", "toy")
-    settings = transfer.TransferSettings(batch_size=8, epochs=1, min_steps=2)
-    results = transfer.compare_transfer(_source(), pool, pool, [4, 8], settings=settings, prepare=Preprocess())
+    recipe = Recipe(batch_size=8, epochs=1, min_steps=2)
+    results = experiments.compare_transfer(_source(), pool, pool, [4, 8], recipe, prepare=Preprocess())
     assert set(results) == set(transfer.MODES)
     assert all(set(v) == {4, 8} and all(0.0 <= a <= 1.0 for a in v.values()) for v in results.values())
-    assert settings.steps_for(40) == 5 and settings.steps_for(4) == 2
+    assert recipe.total_steps(40) == 5 and recipe.total_steps(4) == 2
 
 
 # --- ImageNet VGG-16, without any network access ------------------------------------------------------------
@@ -149,12 +151,12 @@ def torch_home(tmp_path, monkeypatch):
 
 
 def test_missing_imagenet_weights_are_explained_not_replaced(torch_home, offline):
-    status = transfer.imagenet_weights_status()
+    status = pretrained.imagenet_weights_status()
     assert status.path == torch_home / "hub" / "checkpoints" / "vgg16-397923af.pth"
     assert not status.cached and not status.downloadable and not status.usable
     assert "skipped" in status.explain() and "vgg16-397923af.pth" in status.explain()
-    with pytest.raises(transfer.WeightsUnavailableError, match="not here"):
-        transfer.load_imagenet_vgg16(2)
+    with pytest.raises(WeightsUnavailableError, match="not here"):
+        pretrained.load_imagenet_vgg16(2)
 
 
 def test_imagenet_weights_load_from_the_torch_cache(torch_home, offline):
@@ -165,8 +167,8 @@ def test_imagenet_weights_load_from_the_torch_cache(torch_home, offline):
     path = torch_home / "hub" / "checkpoints" / "vgg16-397923af.pth"
     path.parent.mkdir(parents=True)
     torch.save(fake, path)
-    assert transfer.imagenet_weights_status().cached
-    model = transfer.load_imagenet_vgg16(num_classes=2)
+    assert pretrained.imagenet_weights_status().cached
+    model = pretrained.load_imagenet_vgg16(num_classes=2)
     state = model.state_dict()
     assert torch.equal(state["features.0.weight"], fake["features.0.weight"])
     assert torch.equal(state["classifier.3.bias"], fake["classifier.3.bias"])
@@ -176,7 +178,7 @@ def test_imagenet_weights_load_from_the_torch_cache(torch_home, offline):
 
 def test_imagenet_prepare_resizes_and_standardizes():
     images = torch.full((2, 3, 32, 32), 124, dtype=torch.uint8)  # 124 / 255 is about the ImageNet red mean
-    x, y = transfer.ImagenetPrepare()(images, torch.tensor([0, 1]), True)
+    x, y = pretrained.ImagenetPrepare()(images, torch.tensor([0, 1]), True)
     assert x.shape == (2, 3, 224, 224) and torch.equal(y, torch.tensor([0, 1]))
     assert x[:, 0].abs().max() < 0.01
     assert x[:, 2].mean() == pytest.approx((124 / 255 - 0.406) / 0.225, abs=1e-3)
@@ -208,9 +210,9 @@ def test_exercise_feature_extractor():
     assert ex.check_feature_extractor(transfer.transfer_model(source, "feature_extraction", 2), source)
     fine_tuned = transfer.transfer_model(source, "fine_tuning", 2)
     assert "fine-tuning" in ex.check_feature_extractor(fine_tuned, source).message
-    everything_frozen = transfer.freeze(transfer.transfer_model(source, "feature_extraction", 2))
+    everything_frozen = transfer.transfer_model(source, "feature_extraction", 2).requires_grad_(False)
     assert "everything is frozen" in ex.check_feature_extractor(everything_frozen, source).message
     random_body = transfer.transfer_model(source, "scratch", 2)
-    transfer.freeze(random_body.body)
+    random_body.body.requires_grad_(False)
     assert "source model's weights" in ex.check_feature_extractor(random_body, source).message
     assert not ex.check_feature_extractor(None, source)

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from cnncourse import models
 from cnncourse.errors import InputShapeError
 from cnncourse.models.unet import UNet
-from cnncourse.segmentation import PixelCrossEntropy, mirror_pad, plan_tiles, predict_tiled, predict_whole
+from cnncourse.losses import PixelCrossEntropy
+from cnncourse.models.tiling import mirror_pad, plan_tiles, predict_tiled, predict_whole
 
 # Ronneberger et al. 2015, Fig. 1: the side length after each stage for a 572 x 572 tile.
 PAPER_FIG1 = {"down 1: 2 x conv3x3": (64, 568), "down 2: 2 x conv3x3": (128, 280), "down 3: 2 x conv3x3": (256, 136),

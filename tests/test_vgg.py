@@ -7,7 +7,7 @@ import torch
 import torchvision
 from torch import nn
 
-from cnncourse import architecture, models
+from cnncourse import analysis as architecture, models
 from cnncourse.models.inception import GOOGLENET_3A, InceptionModule, Widths
 from cnncourse.models.vgg import CFGS, VGG, conv_stack, make_layers
 

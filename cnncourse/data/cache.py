@@ -77,12 +77,10 @@ def discard(path: Path, error: CacheFileError) -> None:
 
 
 def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, in hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The SHA-256 of a file, in hex (read in blocks by pooch, which also checks downloads)."""
+    import pooch
+
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 def fingerprint(*parts: object) -> str:
@@ -104,3 +102,9 @@ def cached_tensors(name: str, key: str, convert: Callable[[], dict]) -> dict:
     except OSError:  # a read-only cache still lets the course run, only more slowly
         pass
     return converted
+
+
+def parse_manifest(text: str) -> dict[str, str]:
+    """A ``sha256sum``-style manifest ("<sha256>  <relative path>" per line) as {relative path: sha256}."""
+    pairs = (line.split(maxsplit=1) for line in text.splitlines() if line.strip())
+    return {path.strip(): digest for digest, path in pairs}

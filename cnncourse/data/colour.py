@@ -7,10 +7,9 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
-from .containers import ImageData
+from .containers import LUMA_WEIGHTS, ImageData
 from ..config import seeded_generator
 
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601, the weights of ImageData.grayscale()
 
 # Two clearly different colours with the same luma (0.4968): a grayscale copy cannot tell them apart.
 EQUAL_LUMA_TINTS: dict[str, tuple[float, float, float]] = {

@@ -12,6 +12,9 @@ from ..errors import DataIntegrityError
 from ..validate import describe
 
 
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601: the brightness a gray image keeps of R, G and B
+
+
 @dataclass(frozen=True)
 class ImageData:
     """A classification split: ``images`` (N, C, H, W) uint8, ``labels`` (N,) int64.
@@ -96,7 +99,7 @@ class ImageData:
         """The same images in one channel (ITU-R 601 luma), still uint8."""
         if self.images.shape[1] == 1:
             return self
-        weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        weights = torch.tensor(LUMA_WEIGHTS).view(1, 3, 1, 1)
         gray = (self.images.float() * weights).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
         return replace(self, images=gray, name=f"{self.name}-gray")
 

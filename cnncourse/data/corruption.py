@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..config import seeded_generator
 from ..errors import InputShapeError
 from ..validate import describe, expect_noise_level, expect_unit_images
 from .containers import to_float
@@ -115,3 +116,8 @@ class MaskedPairs:
         clean = to_float(images)
         masked, _ = mask_square(clean, self.size, fill=self.fill)
         return masked, clean
+
+
+def noisy_version(images: Tensor, noise_std: float, *, seed: int = 0) -> Tensor:
+    """A reproducible noisy copy of uint8 or 0..1 images: the same seed gives the same noise."""
+    return add_gaussian_noise(images, noise_std, generator=seeded_generator(seed))

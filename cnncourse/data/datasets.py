@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import data_dir
 from ..errors import DataIntegrityError
-from .cache import cached_tensors, fingerprint
+from .cache import cached_tensors, fingerprint, parse_manifest
 from .containers import ImageData, SegmentationData
 from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, missing_isbi_files, read_isbi_manifest
 from .sources import candidate_folders, download_root, not_found
@@ -64,8 +64,7 @@ def _read_manifest(folder: Path) -> dict[str, str]:
     manifest = folder / "MANIFEST.sha256"
     if not manifest.exists():
         return {}
-    pairs = (line.split(maxsplit=1) for line in manifest.read_text().splitlines() if line.strip())
-    return {path.strip(): digest for digest, path in pairs}
+    return parse_manifest(manifest.read_text())
 
 
 def _image_files(folder: Path) -> list[Path]:

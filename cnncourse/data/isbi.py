@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import DataIntegrityError
+from .cache import parse_manifest
 from .sources import not_found
 
 ISBI_CLASSES = ("membrane", "cell interior")  # mask value 0 and 1
@@ -18,9 +19,7 @@ ISBI_BASE_URL = ("https://raw.githubusercontent.com/zhixuhao/unet/"
 
 def read_isbi_manifest() -> dict[str, str]:
     """{relative path: SHA-256} of the 90 ISBI 2012 files, shipped with the package."""
-    text = resources.files("cnncourse.data").joinpath("isbi2012.sha256").read_text()
-    pairs = (line.split(maxsplit=1) for line in text.splitlines() if line.strip())
-    return {path.strip(): digest for digest, path in pairs}
+    return parse_manifest(resources.files("cnncourse.data").joinpath("isbi2012.sha256").read_text())
 
 
 def isbi_files_present(folder: Path) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..convolution import conv_output_size, conv_parameter_count
+from ..by_hand import conv_output_size, conv_parameter_count
 from .feedback import Feedback, correct, wrong
 
 # Exercise 1: how many learnable numbers does nn.Conv2d(3, 64, 5) hold?

@@ -7,6 +7,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from ..analysis.sizes import count_parameters
 from ..models.resnet import BasicBlock, Shortcut
 from .feedback import Feedback, correct, wrong
 
@@ -52,7 +53,7 @@ def check_block_parameters(formula: Callable[[int], int] | None) -> Feedback:
     if formula is None:
         return wrong("write `block_parameters(channels)` and pass the function itself (no brackets).")
     for channels in (16, 32, 64):
-        expected = sum(p.numel() for p in BasicBlock(channels, channels, 1, "residual").parameters())
+        expected = count_parameters(BasicBlock(channels, channels))
         try:
             answer = int(formula(channels))
         except Exception as error:  # the learner's code: report any failure in words

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..architecture import receptive_field
+from ..analysis.receptive_field import receptive_field
+from ..analysis.sizes import count_parameters
 from .feedback import Feedback, correct, wrong
 
 EXERCISE_CHANNELS = 64
@@ -66,13 +67,13 @@ def check_feature_extractor(model: object, source: nn.Module) -> Feedback:
     if model is None:
         return wrong("build the model, freeze the right part, and pass it in.")
     if not isinstance(model, nn.Module) or not hasattr(model, "body") or not hasattr(model, "head"):
-        return wrong("pass a model with a .body and a .head, such as one made by transfer.transfer_model.")
+        return wrong("pass a model with a .body and a .head, such as one made by models.transfer.transfer_model.")
     if not _holds_weights_of(model.body, source.features):
         return wrong("the body does not hold the source model's weights: a frozen random body extracts no useful "
                      "features. Copy them with model.body.load_state_dict(source.features.state_dict()).")
-    body_trainable = sum(p.numel() for p in model.body.parameters() if p.requires_grad)
-    head_trainable = sum(p.numel() for p in model.head.parameters() if p.requires_grad)
-    head_total = sum(p.numel() for p in model.head.parameters())
+    body_trainable = count_parameters(model.body, trainable_only=True)
+    head_trainable = count_parameters(model.head, trainable_only=True)
+    head_total = count_parameters(model.head)
     if head_trainable == 0:
         return wrong("everything is frozen: the new head must still learn, or nothing is trained at all.")
     if body_trainable > 0:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from torch import Tensor
 
 from ..errors import InputShapeError
+from ..data.containers import to_float
 from ..validate import describe, expect_unit_images
 
 
@@ -45,3 +48,10 @@ def ssim(clean: Tensor, estimate: Tensor) -> Tensor:
 def image_quality(clean: Tensor, estimate: Tensor) -> dict[str, float]:
     """Mean PSNR (dB) and mean SSIM over a batch: ``{"psnr": ..., "ssim": ...}``."""
     return {"psnr": float(psnr(clean, estimate).mean()), "ssim": float(ssim(clean, estimate).mean())}
+
+
+def quality_table(clean: Tensor, estimates: Mapping[str, Tensor]) -> dict[str, dict[str, float]]:
+    """Mean PSNR (dB) and SSIM of each estimate against the clean images: {method: {"psnr", "ssim"}}."""
+    clean = to_float(clean) if clean.dtype == torch.uint8 else clean
+    return {name: {"psnr": float(psnr(clean, x).mean()), "ssim": float(ssim(clean, x).mean())}
+            for name, x in estimates.items()}

@@ -1,12 +1,13 @@
 """Model families, one module each; variants are data (depth, block type), not copies."""
 
 from .autoencoder import ConvAutoencoder, conv_autoencoder
-from .resnet import BLOCK_TYPES, CifarResNet, plain20, plain32, plain44, plain56, plain110
+from .resnet import BasicBlock, CifarResNet, PlainBlock, PreActBlock, plain20, plain32, plain44, plain56, plain110
 from .resnet import resnet20, resnet32, resnet44, resnet56, resnet110
 from .simple_cnn import SmallCNN, small_cnn
 from .inception import InceptionModule, InceptionNet, inception_small
 from .unet import UNet, unet, unet_small
 from .vgg import VGG, conv_stack, vgg_medium, vgg_small, vgg_tiny
+from .parts import PooledLinearHead, record_shapes
 
 REGISTRY = {
     builder.__name__: builder

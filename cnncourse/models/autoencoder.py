@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validate import expect_image_batch
+from .parts import record_shapes
 
 
 def basic_block(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -57,18 +58,15 @@ class ConvAutoencoder(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
 
-    @torch.no_grad()
     def stage_shapes(self, height: int = 28, width: int = 28) -> list[tuple[str, tuple[int, ...]]]:
         """(stage name, output shape of one image) for every stage, from input to output."""
         x = torch.zeros(1, self.in_channels, height, width, device=next(self.parameters()).device)
-        shapes = [("input", tuple(x.shape[1:]))]
-        for part_name, part in (("encoder", self.encoder), ("decoder", self.decoder)):
-            for layer in part:
-                x = layer(x)
-                kind = {nn.MaxPool2d: "max-pool 2x2", nn.Upsample: "upsample x2"}.get(type(layer), "basic block")
-                shapes.append((f"{part_name} {kind}", tuple(x.shape[1:])))
-        shapes.append(("output conv (no activation)", tuple(self.output(x).shape[1:])))
-        return shapes
+        kinds = {nn.MaxPool2d: "max-pool 2x2", nn.Upsample: "upsample x2"}
+        probes = [(f"{part_name} {kinds.get(type(layer), 'basic block')}", layer, "output")
+                  for part_name, part in (("encoder", self.encoder), ("decoder", self.decoder)) for layer in part]
+        probes.append(("output conv (no activation)", self.output, "output"))
+        shapes = [("input", tuple(x.shape))] + record_shapes(self, x, probes)
+        return [(name, shape[1:]) for name, shape in shapes]
 
 
 def conv_autoencoder(*, in_channels: int = 1, width: int = 16, depth: int = 2) -> ConvAutoencoder:

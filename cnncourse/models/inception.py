@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validate import expect_image_batch
+from .parts import PooledLinearHead
 
 
 class Widths(NamedTuple):
@@ -94,14 +95,17 @@ class InceptionNet(nn.Module):
             layers.append(module)
             channels = module.out_channels
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+        self.head = PooledLinearHead(channels, num_classes)
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
         return self.features(x)  # (N, last module's width, H / 2^pools, W / 2^pools)
 
+    def forward_head(self, features: Tensor) -> Tensor:
+        return self.head(features)  # (N, num_classes)
+
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.forward_features(x))  # (N, num_classes)
+        return self.forward_head(self.forward_features(x))
 
 
 def inception_small(*, in_channels: int = 3, num_classes: int = 10, **kwargs) -> InceptionNet:

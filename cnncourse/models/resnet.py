@@ -1,9 +1,10 @@
 """The CIFAR ResNet family of He et al. 2015 (6n+2 layers) and its plain counterparts.
 
-Plain and residual networks are the same class: ``block="plain"`` switches the skip connection
-off, ``block="preact"`` uses the pre-activation block of He et al. 2016. Shortcuts that change
-shape use the paper's option A (stride-2 subsampling and zero-padded channels: no parameters),
-so the parameter counts match the paper's table (ResNet-20: 0.27M ... ResNet-110: 1.7M).
+Plain and residual networks are the same class with another block passed in, as in torchvision:
+``PlainBlock`` (no skip connection), ``BasicBlock`` (the residual block of He et al. 2015) and
+``PreActBlock`` (the pre-activation block of He et al. 2016). Shortcuts that change shape use the
+paper's option A (stride-2 subsampling and zero-padded channels: no parameters), so the parameter
+counts match the paper's table (ResNet-20: 0.27M ... ResNet-110: 1.7M).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..validate import expect_image_batch
-
-BLOCK_TYPES = ("residual", "plain", "preact")
+from .parts import PooledLinearHead
 
 
 class PaperResult(NamedTuple):
@@ -30,7 +30,7 @@ PAPER_TABLE6 = {20: PaperResult(0.27, 8.75), 32: PaperResult(0.46, 7.51), 44: Pa
                 56: PaperResult(0.85, 6.97), 110: PaperResult(1.7, 6.43)}
 
 
-def _shortcut(x: Tensor, out_channels: int, stride: int) -> Tensor:
+def option_a_shortcut(x: Tensor, out_channels: int, stride: int) -> Tensor:
     """Option A: subsample by ``stride`` and zero-pad the extra channels. (N, C, H, W) -> (N, C', H/s, W/s)."""
     if stride > 1:
         x = x[:, :, ::stride, ::stride]
@@ -49,65 +49,87 @@ class Shortcut(nn.Module):
         return f"out_channels={self.out_channels}, stride={self.stride}"
 
     def forward(self, x: Tensor) -> Tensor:
-        return _shortcut(x, self.out_channels, self.stride)
+        return option_a_shortcut(x, self.out_channels, self.stride)
 
 
-class BasicBlock(nn.Module):
-    """Two 3x3 conv-BN layers; ``block`` decides if and where the skip connection is added."""
+class PlainBlock(nn.Module):
+    """conv-BN-ReLU-conv-BN-ReLU with no skip connection: the "plain net" of He et al. 2015."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int, block: str, batch_norm: bool = True) -> None:
+    preactivation = False  # True: batch norm and ReLU come before each conv (He et al. 2016)
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, *, batch_norm: bool = True) -> None:
         super().__init__()
-        self.block, self.out_channels, self.stride = block, out_channels, stride
-        norm_in = in_channels if block == "preact" else out_channels
+        self.out_channels, self.stride = out_channels, stride
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=not batch_norm)
-        self.bn1 = nn.BatchNorm2d(norm_in) if batch_norm else nn.Identity()
+        bn1_channels = in_channels if self.preactivation else out_channels
+        self.bn1 = nn.BatchNorm2d(bn1_channels) if batch_norm else nn.Identity()
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=not batch_norm)
         self.bn2 = nn.BatchNorm2d(out_channels) if batch_norm else nn.Identity()
 
+    def shortcut(self, x: Tensor) -> Tensor:
+        return option_a_shortcut(x, self.out_channels, self.stride)
+
+    def residual(self, x: Tensor) -> Tensor:
+        """The two weight layers: (N, C_in, H, W) -> (N, C_out, H / stride, W / stride)."""
+        return self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+
     def forward(self, x: Tensor) -> Tensor:
-        if self.block == "preact":  # BN-ReLU-conv twice, then add: nothing after the addition
-            out = self.conv1(F.relu(self.bn1(x)))
-            out = self.conv2(F.relu(self.bn2(out)))
-            return out + _shortcut(x, self.out_channels, self.stride)
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.block == "residual":
-            out = out + _shortcut(x, self.out_channels, self.stride)
-        return F.relu(out)
+        return F.relu(self.residual(x))
+
+
+class BasicBlock(PlainBlock):
+    """The residual block of He et al. 2015: ReLU(F(x) + x), with option-A shortcuts."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.relu(self.residual(x) + self.shortcut(x))
+
+
+class PreActBlock(PlainBlock):
+    """The pre-activation block of He et al. 2016: BN-ReLU-conv twice, then add; nothing after the addition."""
+
+    preactivation = True
+
+    def residual(self, x: Tensor) -> Tensor:
+        return self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x))))))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.residual(x) + self.shortcut(x)
 
 
 class CifarResNet(nn.Module):
     """6n+2 layers: a 3x3 conv, three stages of n blocks (16, 32, 64 filters), global pool, linear."""
 
-    def __init__(self, depth: int = 20, *, block: str = "residual", num_classes: int = 10, in_channels: int = 3,
-                 widths: tuple[int, int, int] = (16, 32, 64), batch_norm: bool = True,
+    def __init__(self, depth: int = 20, *, block: type[PlainBlock] = BasicBlock, num_classes: int = 10,
+                 in_channels: int = 3, widths: tuple[int, int, int] = (16, 32, 64), batch_norm: bool = True,
                  init_scale: float = 1.0) -> None:
         super().__init__()
         if (depth - 2) % 6 or depth < 8:
             raise ValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
-        if block not in BLOCK_TYPES:
-            raise ValueError(f"block must be one of {BLOCK_TYPES}; got {block!r}.")
+        if not (isinstance(block, type) and issubclass(block, PlainBlock)):
+            raise ValueError(f"block must be PlainBlock, BasicBlock or PreActBlock (the class); got {block!r}.")
         if init_scale <= 0:
             raise ValueError(f"init_scale multiplies the He initialization and must be positive; got {init_scale}.")
         self.depth, self.block, self.in_channels, self.init_scale = depth, block, in_channels, init_scale
         n = (depth - 2) // 6
         self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=not batch_norm))
-        if block != "preact":  # a pre-activation net normalizes inside its first block instead
+        if not block.preactivation:  # a pre-activation net normalizes inside its first block instead
             self.stem.append(nn.BatchNorm2d(widths[0]) if batch_norm else nn.Identity())
             self.stem.append(nn.ReLU(inplace=True))
         blocks, channels = [], widths[0]
         for stage, width in enumerate(widths):
             for index in range(n):
                 stride = 2 if stage > 0 and index == 0 else 1
-                blocks.append(BasicBlock(channels, width, stride, block, batch_norm))
+                blocks.append(block(channels, width, stride, batch_norm=batch_norm))
                 channels = width
         self.blocks = nn.Sequential(*blocks)
-        final = [nn.BatchNorm2d(channels), nn.ReLU(inplace=True)] if block == "preact" and batch_norm else []
-        self.head = nn.Sequential(*final, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+        # a pre-activation net ends in BN-ReLU: its last addition is not followed by one
+        ends_in_norm = block.preactivation and batch_norm
+        self.final_norm = nn.Sequential(nn.BatchNorm2d(channels), nn.ReLU()) if ends_in_norm else nn.Identity()
+        self.head = PooledLinearHead(channels, num_classes)
         self._init_weights()
 
     def extra_repr(self) -> str:
-        return f"depth={self.depth}, block={self.block!r}, init_scale={self.init_scale}"
+        return f"depth={self.depth}, block={self.block.__name__}, init_scale={self.init_scale}"
 
     def _init_weights(self) -> None:
         for module in self.modules():
@@ -119,10 +141,13 @@ class CifarResNet(nn.Module):
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=f"{type(self).__name__}-{self.depth}")
-        return self.blocks(self.stem(x))  # (N, 64, H/4, W/4)
+        return self.final_norm(self.blocks(self.stem(x)))  # (N, 64, H/4, W/4)
+
+    def forward_head(self, features: Tensor) -> Tensor:
+        return self.head(features)  # (N, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.forward_features(x))  # (N, num_classes)
+        return self.forward_head(self.forward_features(x))
 
     def without_block(self, index: int) -> "CifarResNet":
         """A copy in which block ``index`` (0 .. 3n-1) is replaced by its shortcut (Veit et al. 2016).
@@ -138,13 +163,51 @@ class CifarResNet(nn.Module):
         return pruned
 
 
-def _builder(depth: int, block: str):
-    def build(**kwargs) -> CifarResNet:
-        return CifarResNet(depth, block=block, **kwargs)
-    build.__name__ = f"{'plain' if block == 'plain' else 'resnet'}{depth}"
-    build.__doc__ = f"CIFAR {'plain net' if block == 'plain' else 'ResNet'}-{depth} (He et al. 2015)."
-    return build
+def resnet20(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR ResNet-20 (He et al. 2015, Table 6)."""
+    return CifarResNet(20, block=BasicBlock, num_classes=num_classes, **kwargs)
 
 
-resnet20, resnet32, resnet44, resnet56, resnet110 = (_builder(d, "residual") for d in (20, 32, 44, 56, 110))
-plain20, plain32, plain44, plain56, plain110 = (_builder(d, "plain") for d in (20, 32, 44, 56, 110))
+def resnet32(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR ResNet-32 (He et al. 2015, Table 6)."""
+    return CifarResNet(32, block=BasicBlock, num_classes=num_classes, **kwargs)
+
+
+def resnet44(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR ResNet-44 (He et al. 2015, Table 6)."""
+    return CifarResNet(44, block=BasicBlock, num_classes=num_classes, **kwargs)
+
+
+def resnet56(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR ResNet-56 (He et al. 2015, Table 6)."""
+    return CifarResNet(56, block=BasicBlock, num_classes=num_classes, **kwargs)
+
+
+def resnet110(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR ResNet-110 (He et al. 2015, Table 6)."""
+    return CifarResNet(110, block=BasicBlock, num_classes=num_classes, **kwargs)
+
+
+def plain20(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR plain net-20 (He et al. 2015, Table 6)."""
+    return CifarResNet(20, block=PlainBlock, num_classes=num_classes, **kwargs)
+
+
+def plain32(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR plain net-32 (He et al. 2015, Table 6)."""
+    return CifarResNet(32, block=PlainBlock, num_classes=num_classes, **kwargs)
+
+
+def plain44(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR plain net-44 (He et al. 2015, Table 6)."""
+    return CifarResNet(44, block=PlainBlock, num_classes=num_classes, **kwargs)
+
+
+def plain56(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR plain net-56 (He et al. 2015, Table 6)."""
+    return CifarResNet(56, block=PlainBlock, num_classes=num_classes, **kwargs)
+
+
+def plain110(*, num_classes: int = 10, **kwargs) -> CifarResNet:
+    """CIFAR plain net-110 (He et al. 2015, Table 6)."""
+    return CifarResNet(110, block=PlainBlock, num_classes=num_classes, **kwargs)

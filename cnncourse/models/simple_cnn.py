@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from ..validate import expect_image_batch
+from .parts import PooledLinearHead
 
 
 class SmallCNN(nn.Module):
@@ -22,14 +23,17 @@ class SmallCNN(nn.Module):
             layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2)]
             channels = width
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+        self.head = PooledLinearHead(channels, num_classes)
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
         return self.features(x)  # (N, widths[-1], H / 2^len(widths), W / 2^len(widths))
 
+    def forward_head(self, features: Tensor) -> Tensor:
+        return self.head(features)  # (N, num_classes)
+
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.forward_features(x))  # (N, num_classes)
+        return self.forward_head(self.forward_features(x))
 
 
 def small_cnn(*, in_channels: int = 3, num_classes: int = 10, **kwargs) -> SmallCNN:

@@ -12,6 +12,7 @@ import torch
 
 from ..errors import InputShapeError
 from ..validate import describe, expect_image_batch
+from .parts import record_shapes
 
 PADDING_MODES = ("same", "valid")
 
@@ -53,7 +54,7 @@ class UNet(nn.Module):
         for width in widths[:-1]:
             self.down.append(DoubleConv(channels, width, padding=padding, batch_norm=batch_norm))
             channels = width
-        self.pool = nn.MaxPool2d(2)
+        self.pools = nn.ModuleList(nn.MaxPool2d(2) for _ in range(depth))  # one per level, so hooks can tell them apart
         self.bottleneck = DoubleConv(widths[-2], widths[-1], padding=padding, batch_norm=batch_norm)
         self.up = nn.ModuleList(nn.ConvTranspose2d(wide, narrow, 2, stride=2)  # "up-convolution": halves channels
                                 for wide, narrow in zip(widths[:0:-1], widths[-2::-1]))
@@ -101,7 +102,7 @@ class UNet(nn.Module):
     def _size_message(self, size: int) -> str:
         rule = (f"its height and width must be divisible by 2^depth = {2**self.depth}"
                 if self.padding == "same" else
-                f"with unpadded ('valid') convolutions every map before a 2x2 pooling must have an even size")
+                "with unpadded ('valid') convolutions every map before a 2x2 pooling must have an even size")
         return (f"This U-Net (depth={self.depth}, padding={self.padding!r}) cannot take an input of {size} pixels: "
                 f"{rule}. Sizes that work near {size}: {self.valid_input_sizes(size)}. "
                 "Crop or mirror-pad the image to one of them, or use overlap-tile inference.")
@@ -116,32 +117,29 @@ class UNet(nn.Module):
     # ----- forward -----------------------------------------------------------------------------
     def stages(self, x: Tensor) -> list[tuple[str, tuple[int, ...]]]:
         """(stage name, output shape) of every stage for input ``x``: the "U" as a list."""
-        shapes: list[tuple[str, tuple[int, ...]]] = [("input", tuple(x.shape))]
-        self.forward(x, record=shapes)
-        return shapes
+        probes = []
+        for level, (block, pool) in enumerate(zip(self.down, self.pools), start=1):
+            probes += [(f"down {level}: 2 x conv3x3", block, "output"), (f"down {level}: max-pool 2x2", pool, "output")]
+        probes.append(("bottleneck: 2 x conv3x3", self.bottleneck, "output"))
+        for level, (up, block) in zip(range(self.depth, 0, -1), zip(self.up, self.up_convs)):
+            probes += [(f"up {level}: up-conv 2x2", up, "output"), (f"up {level}: concatenate skip", block, "input"),
+                       (f"up {level}: 2 x conv3x3", block, "output")]
+        probes.append(("head: conv1x1", self.head, "output"))
+        return [("input", tuple(x.shape))] + record_shapes(self, x, probes)
 
-    def forward(self, x: Tensor, record: list | None = None) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        note = (lambda name, t: record.append((name, tuple(t.shape)))) if record is not None else (lambda *a: None)
         skips = []
-        for level, block in enumerate(self.down):
+        for block, pool in zip(self.down, self.pools):
             x = block(x)  # (N, base_width * 2^level, H_l, W_l)
-            note(f"down {level + 1}: 2 x conv3x3", x)
             skips.append(x)
-            x = self.pool(x)  # halves height and width
-            note(f"down {level + 1}: max-pool 2x2", x)
+            x = pool(x)  # halves height and width
         x = self.bottleneck(x)
-        note("bottleneck: 2 x conv3x3", x)
-        for level, (up, block, skip) in enumerate(zip(self.up, self.up_convs, reversed(skips))):
+        for up, block, skip in zip(self.up, self.up_convs, reversed(skips)):
             x = up(x)  # doubles height and width, halves channels
-            note(f"up {self.depth - level}: up-conv 2x2", x)
             x = torch.cat([center_crop(skip, x.shape[-2], x.shape[-1]), x], dim=1)  # copy and crop
-            note(f"up {self.depth - level}: concatenate skip", x)
             x = block(x)
-            note(f"up {self.depth - level}: 2 x conv3x3", x)
-        x = self.head(x)  # (N, num_classes, H_out, W_out)
-        note("head: conv1x1", x)
-        return x
+        return self.head(x)  # (N, num_classes, H_out, W_out)
 
 
 def _output_size_or_none(size: int, depth: int, padding: str) -> int | None:

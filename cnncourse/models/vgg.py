@@ -13,6 +13,7 @@ from typing import Sequence
 from torch import Tensor, nn
 
 from ..validate import expect_image_batch
+from .parts import PooledLinearHead
 
 Cfg = Sequence[int | str]
 
@@ -52,7 +53,7 @@ class VGG(nn.Module):
         self.in_channels = in_channels
         self.features = make_layers(cfg, in_channels=in_channels, batch_norm=batch_norm)
         width = out_channels_of(cfg, in_channels)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, num_classes))
+        self.head = PooledLinearHead(width, num_classes)
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)

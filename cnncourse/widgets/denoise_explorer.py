@@ -17,7 +17,9 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from ..data.containers import to_float
-from ..denoise import TunedFilter, denoise_with_model, noisy_version
+from ..baselines import TunedFilter
+from ..data.corruption import noisy_version
+from ..experiments import denoise
 from ..metrics.image_quality import psnr
 from ..plot import before_after
 
@@ -57,7 +59,7 @@ def denoise_view(image: Tensor, noise_std: float, model: nn.Module, filters: Map
     clean = (to_float(image) if image.dtype == torch.uint8 else image.float())[None]  # (1, 1, H, W)
     noisy = noisy_version(clean, noise_std, seed=seed)
     tuned = nearest_filter(filters, noise_std)
-    restored = {"noisy": noisy, tuned.label: tuned(noisy), model_name: denoise_with_model(model, noisy)}
+    restored = {"noisy": noisy, tuned.label: tuned(noisy), model_name: denoise(model, noisy)}
     return DenoiseView(
         noise_std=float(noise_std),
         images={"clean": clean[0], **{name: x[0] for name, x in restored.items()}},

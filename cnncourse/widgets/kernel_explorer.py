@@ -15,7 +15,7 @@ import torch
 from matplotlib.axes import Axes
 from torch import Tensor
 
-from ..convolution import KERNELS, channel_responses, preset_kernel
+from ..by_hand import KERNELS, channel_responses, preset_kernel
 from ..errors import InputShapeError
 from ..validate import describe
 

@@ -1,4 +1,4 @@
-"""Measure architectures: where the parameters live, and how far each output pixel can see.
+"""How far each output pixel can see: the receptive field of a chain of layers, by rule and by gradient.
 
 The receptive field of a chain of layers follows one rule per layer: a kernel of size k widens the
 field by (k - 1) * jump, where jump (the distance in input pixels between neighbouring outputs)
@@ -14,25 +14,11 @@ from typing import Iterator, Sequence
 import torch
 from torch import Tensor, nn
 
-from .config import seeded_generator
+from ..config import seeded_generator
+
 
 # layers that change no spatial geometry: they act on each pixel on its own
 _POINTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Identity, nn.Dropout, nn.Dropout2d, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
-
-
-def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
-    """The number of parameters of ``module`` (only those with requires_grad if ``trainable_only``)."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
-
-
-def parameters_by_child(model: nn.Module) -> dict[str, int]:
-    """Parameters of each top-level child of ``model``, e.g. {'features': ..., 'classifier': ...}."""
-    return {name: count_parameters(child) for name, child in model.named_children()}
-
-
-def conv_weight_count(module: nn.Module) -> int:
-    """The number of convolution weights (kernels only, no biases or batch-norm) in ``module``."""
-    return sum(m.weight.numel() for m in module.modules() if isinstance(m, nn.Conv2d))
 
 
 def _as_pair(value: int | tuple[int, ...]) -> int:

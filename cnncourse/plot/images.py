@@ -1,4 +1,5 @@
-"""Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on."""
+"""Pictures of images and of what a network makes of them: grids, histograms, feature maps, filters,
+segmentation overlays, before/after panels, restored images with their PSNR."""
 
 from __future__ import annotations
 
@@ -7,32 +8,18 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from torch import Tensor
 from torchvision.utils import draw_segmentation_masks, make_grid
 
-from .data.transforms import denormalize
-from .errors import InputShapeError
-from .train import History
-from .validate import describe
+from ..data.containers import to_float
+from ..data.transforms import denormalize
+from ..errors import InputShapeError
+from ..metrics.image_quality import psnr
+from ..validate import describe
+from .base import _grid_axes, axes_or_new
+
 
 CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
-
-
-def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
-    """``ax`` itself, or the axes of a new figure of ``figsize``."""
-    if ax is not None:
-        return ax
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def _grid_axes(count: int, columns: int, axes: Sequence[Axes] | None, size: float = 2.0) -> list[Axes]:
-    if axes is not None:
-        return list(axes)
-    rows = -(-count // columns)
-    _, grid = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False, layout="constrained")
-    return list(grid.flat)
 
 
 def as_display_image(image: Tensor, mean: Sequence[float] | None = None, std: Sequence[float] | None = None) -> Tensor:
@@ -106,29 +93,6 @@ def channel_histograms(images: Tensor, *, bins: int = 64, ax: Axes | None = None
     return ax
 
 
-def training_curves(histories: Mapping[str, History] | History, *, metric: str = "train_loss",
-                    per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
-                    logy: bool = False) -> Axes:
-    """One curve per run on the same axes: the loss per step, or any metric per epoch."""
-    ax = axes_or_new(ax)
-    runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
-    for name, history in runs.items():
-        if per == "step":
-            values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
-            ax.plot(range(1, len(values) + 1), values, label=name)
-            ax.set_xlabel("training step")
-        else:
-            values = history.epochs[metric]
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
-            ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
-    if logy:
-        ax.set_yscale("log")
-    ax.set_title(title)
-    ax.legend()
-    return ax
-
-
 def feature_maps(maps: Tensor, *, columns: int = 8, titles: Sequence[str] | None = None,
                  axes: Sequence[Axes] | None = None, cmap: str = "viridis") -> list[Axes]:
     """Each channel of one feature-map stack (C, H, W) as its own image, each scaled to its own range."""
@@ -180,7 +144,23 @@ def before_after(panels: Mapping[str, Tensor], *, axes: Sequence[Axes] | None = 
     return grid
 
 
-def figure_of(axes: Axes | Sequence[Axes]) -> Figure:
-    """The figure that holds ``axes``."""
-    first = axes if isinstance(axes, Axes) else list(axes)[0]
-    return first.figure
+def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: int = 6,
+                  axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """One row per method (the clean images first), one column per example image, PSNR under each."""
+    clean = (to_float(clean) if clean.dtype == torch.uint8 else clean)[:count]
+    rows = {"clean": clean, **{name: x[:count] for name, x in estimates.items()}}
+    if axes is None:
+        _, grid = plt.subplots(len(rows), count, figsize=(1.3 * count + 1.6, 1.45 * len(rows)), squeeze=False,
+                               layout="constrained")
+        axes = list(grid.flat)
+    for r, (name, images) in enumerate(rows.items()):
+        scores = psnr(clean, images) if name != "clean" else None
+        for c in range(count):
+            ax = axes[r * count + c]
+            ax.imshow(images[c, 0].clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            if scores is not None:
+                ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(name, fontsize=8)
+    return list(axes)

@@ -1,12 +1,10 @@
-"""Looking inside training: per-layer gradient norms, loss-landscape smoothness, block deletion.
+"""Gradients inside a network: per-layer gradient norms and the smoothness of the loss landscape.
 
 - ``layer_gradient_norms``: how large the gradient of each weight layer is, first layer to last
   (vanishing or exploding gradients show up as a slope across depth).
 - ``landscape_along_gradient``: Santurkar et al. 2018, "How Does Batch Normalization Help Optimization?":
   step from the current weights along the negative gradient and record how much the loss and the
   gradient change; a smooth landscape changes little, so large steps (learning rates) are safe.
-- ``deletion_sweep``: Veit et al. 2016, "Residual Networks Behave Like Ensembles of Relatively Shallow
-  Networks": delete one block at a time from a trained net and measure the test accuracy.
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
-
-from .train import Prepare, default_prepare, evaluate
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -59,7 +56,7 @@ def _flat_gradient(model: nn.Module, params: Sequence[Tensor], inputs: Tensor, t
     with torch.enable_grad():
         loss = loss_fn(model(inputs), targets)
         grads = torch.autograd.grad(loss, params)
-    return float(loss.detach()), torch.cat([g.reshape(-1) for g in grads])
+    return float(loss.detach()), parameters_to_vector(grads)
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,7 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
     """
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     params = [p for p in model.parameters() if p.requires_grad]
-    saved = [p.detach().clone() for p in params]
+    start = parameters_to_vector(params).detach().clone()
     buffers = {name: b.clone() for name, b in model.named_buffers()}
     was_training = model.training
     model.train()
@@ -107,51 +104,14 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
         losses, changes = [loss0], [0.0]
         for eta in step_sizes:
             with torch.no_grad():
-                offset = 0
-                for p, start in zip(params, saved):
-                    p.copy_(start - eta * gradient[offset:offset + p.numel()].view_as(p))
-                    offset += p.numel()
+                vector_to_parameters(start - eta * gradient, params)
             loss, moved = _flat_gradient(model, params, inputs, targets, loss_fn)
             losses.append(loss)
             changes.append(float((moved - gradient).norm()))
     finally:
         with torch.no_grad():
-            for p, start in zip(params, saved):
-                p.copy_(start)
+            vector_to_parameters(start, params)
             for name, b in model.named_buffers():
                 b.copy_(buffers[name])
         model.train(was_training)
     return LandscapeProbe((0.0, *map(float, step_sizes)), tuple(losses), tuple(changes), float(gradient.norm()))
-
-
-def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare, precision: str = "fp32") -> list[float]:
-    """Test accuracy after deleting each block in turn (``model.without_block(i)``), one value per block."""
-    if not hasattr(model, "without_block"):
-        raise TypeError(f"{type(model).__name__} has no without_block(index); use a CifarResNet.")
-    return [evaluate(model.without_block(index), test, prepare=prepare, precision=precision)["accuracy"]
-            for index in range(len(model.blocks))]
-
-
-def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """Multiply-adds of one forward pass in the conv and linear layers ("FLOPs" as He et al. 2015 count them).
-
-    Works on a model built on the meta device (``with torch.device("meta"): ...``), so even VGG-16 costs nothing.
-    """
-    total = 0
-
-    def count(module: nn.Module, _inputs: tuple, output: Tensor) -> None:
-        nonlocal total
-        if isinstance(module, nn.Conv2d):  # each output value: in/groups x kh x kw products
-            kh, kw = module.kernel_size
-            total += output.numel() * (module.in_channels // module.groups) * kh * kw
-        else:
-            total += output.numel() * module.in_features
-
-    hooks = [module.register_forward_hook(count) for _, module in weight_layers(model)]
-    try:
-        with torch.no_grad():
-            model(torch.zeros(input_shape, device=next(model.parameters()).device))
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return total

@@ -1,4 +1,5 @@
-"""Segmentation lesson machinery: the weighted pixel loss, overlap-tile inference, baselines, error maps."""
+"""Overlap-tile inference for U-Nets (Ronneberger et al. 2015, Fig. 2): predict a large image tile by tile,
+each tile seeing a margin of context (mirrored at the image border), so the result equals one whole pass."""
 
 from __future__ import annotations
 
@@ -6,37 +7,11 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from scipy import ndimage
 from torch import Tensor
 
-from .errors import InputShapeError
-from .models.unet import UNet, center_crop
-from .validate import describe
-
-# The U-Net paper's ISBI 2012 results (Ronneberger et al. 2015, Table 1) on the challenge's hidden test labels.
-PAPER_ISBI2012 = {"warping error": 0.000353, "Rand error": 0.0382, "pixel error": 0.0611}
-
-
-@dataclass(frozen=True)
-class PixelCrossEntropy:
-    """Cross-entropy of every pixel, averaged; with ``border_weights`` each pixel's loss is multiplied by w(x).
-
-    Targets are (B, 2, H, W) (mask, weight) or a mask (B, H, W); they are centre-cropped to the output
-    size, so the same loss serves padded and unpadded ('valid') U-Nets.
-    """
-
-    border_weights: bool = True
-
-    def __call__(self, logits: Tensor, targets: Tensor) -> Tensor:
-        mask, weight = (targets, None) if targets.ndim == 3 else (targets[:, 0], targets[:, 1])
-        height, width = logits.shape[-2:]
-        mask = center_crop(mask, height, width).long()  # (B, h, w)
-        loss = F.cross_entropy(logits, mask, reduction="none")  # (B, h, w)
-        if self.border_weights:
-            if weight is None:
-                raise ValueError("border_weights=True needs targets (B, 2, H, W) that carry the weight map.")
-            loss = loss * center_crop(weight, height, width)
-        return loss.mean()
+from ..errors import InputShapeError
+from ..validate import describe
+from .unet import UNet
 
 
 def mirror_pad(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
@@ -125,47 +100,3 @@ def interior_probability(model: UNet, images: Tensor, *, prepare, tile: int) -> 
     """P(cell interior) (N, H, W) for uint8 slices (N, 1, H, W), by overlap-tile inference."""
     x, _ = prepare(images, torch.zeros(len(images)), False)
     return predict_tiled(model, x, tile=tile).softmax(1)[:, 1]
-
-
-def best_global_threshold(images: Tensor, masks: Tensor) -> int:
-    """The intensity t (0..255) for which 'interior where pixel > t' makes the fewest pixel errors on these slices."""
-    intensity = images[:, 0].flatten().long()
-    interior = masks.flatten().bool()
-    interior_counts = torch.bincount(intensity[interior], minlength=256)
-    membrane_counts = torch.bincount(intensity[~interior], minlength=256)
-    # errors(t) = interior pixels at or below t + membrane pixels above t
-    errors = interior_counts.cumsum(0) + (membrane_counts.sum() - membrane_counts.cumsum(0))
-    return int(errors.argmin())
-
-
-def threshold_baseline(images: Tensor, threshold: int) -> Tensor:
-    """The global-intensity baseline: 1 (interior) where the pixel is brighter than ``threshold``. (N, H, W)."""
-    return (images[:, 0] > threshold).to(torch.uint8)
-
-
-def distance_to_membrane(mask: Tensor) -> Tensor:
-    """For each pixel of masks (N, H, W), its distance in pixels to the nearest labelled membrane pixel."""
-    return torch.stack([torch.from_numpy(ndimage.distance_transform_edt(m.numpy() > 0)).float() for m in mask])
-
-
-def error_breakdown(prediction: Tensor, masks: Tensor, images: Tensor, *, near: float = 2.0,
-                    dark_threshold: int) -> dict[str, float]:
-    """Where the errors are: the share within ``near`` px of a labelled membrane, and the error rate on
-    dark pixels labelled interior (organelles such as mitochondria, darker than ``dark_threshold``)."""
-    wrong = prediction.bool() != masks.bool()
-    distance = distance_to_membrane(masks)
-    dark_interior = masks.bool() & (images[:, 0] <= dark_threshold)
-    return {"share of errors near membranes": float((wrong & (distance <= near)).sum() / wrong.sum().clamp_min(1)),
-            "share of pixels near membranes": float((distance <= near).float().mean()),
-            "error rate on dark interior pixels": float(wrong[dark_interior].float().mean()),
-            "share of interior pixels that are dark": float(dark_interior.sum() / masks.bool().sum())}
-
-
-def format_scores(rows: dict[str, dict[str, float]]) -> str:
-    """A text table: one row per method, one column per metric."""
-    metrics = list(next(iter(rows.values())))
-    width = max(len(name) for name in rows)
-    lines = [" " * width + "".join(f"{metric:>16}" for metric in metrics)]
-    lines += [f"{name:<{width}}" + "".join(f"{scores[metric]:>16.4f}" for metric in metrics)
-              for name, scores in rows.items()]
-    return "\n".join(lines)

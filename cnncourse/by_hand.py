@@ -1,4 +1,5 @@
-"""Multi-channel 2-D convolution by hand: output sizes, parameter counts, loops, unfold and hand-set kernels.
+"""Convolution written out by hand: output sizes, parameter counts, loops, ``unfold``, hand-set kernels,
+and a normalization folded into a convolution's weights.
 
 Everything here computes what ``torch.nn.Conv2d`` computes (a cross-correlation: the kernel is not
 flipped), written so that it can be read: first as plain loops, then as one matrix product with ``unfold``.
@@ -6,15 +7,13 @@ flipped), written so that it can be read: first as plain loops, then as one matr
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
-
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from .errors import InputShapeError
 from .validate import describe
+
 
 KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
     "identity": ((0, 0, 0), (0, 1, 0), (0, 0, 0)),
@@ -121,25 +120,24 @@ def same_kernel_on_every_channel(kernel: Tensor, in_channels: int = 3) -> Tensor
     return kernel.float().expand(1, in_channels, *kernel.shape).clone()
 
 
-def colour_share(weight: Tensor) -> Tensor:
-    """For each filter (C_out, C_in, k, k): the fraction of its squared weight that differs between channels.
+def fold_normalization(conv: nn.Conv2d, mean: tuple[float, ...], std: tuple[float, ...]) -> nn.Conv2d:
+    """A conv layer that gives on 0..1 input what ``conv`` gives on per-channel standardized input.
 
-    0 means the filter weighs R, G and B alike (it sees only brightness); near 1 it compares colours.
-    Filters with independent random weights give about (C_in - 1) / C_in, i.e. 2/3 for RGB.
+    conv((x - m) / s) = sum W · (x - m) / s + b = sum (W / s) · x + (b - sum W · m / s):
+    new weights W / s, new bias b - sum W · m / s. Exact away from the border; at the border the
+    zero padding differs (zero in standardized units is the mean colour, in 0..1 units it is black).
     """
-    if weight.ndim != 4:
-        raise InputShapeError(f"colour_share expects a conv weight (C_out, C_in, k, k); got {describe(weight)}.")
-    w = weight.detach().float()
-    colour_part = w - w.mean(dim=1, keepdim=True)  # what remains after removing the channel average
-    return colour_part.pow(2).sum(dim=(1, 2, 3)) / w.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-12)
-
-
-@contextmanager
-def single_thread() -> Iterator[None]:
-    """Run the block on one CPU thread (fair speed comparisons with Python loops), then restore the count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    mean_t = torch.as_tensor(mean, dtype=conv.weight.dtype).view(1, -1, 1, 1)  # (1, C_in, 1, 1)
+    std_t = torch.as_tensor(std, dtype=conv.weight.dtype).view(1, -1, 1, 1)
+    if mean_t.shape[1] != conv.in_channels or std_t.shape[1] != conv.in_channels:
+        raise ValueError(f"mean and std need {conv.in_channels} values, one per input channel of the conv layer.")
+    if conv.groups != 1:
+        raise ValueError("fold_normalization handles ordinary convolutions (groups=1) only.")
+    folded = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
+                       padding=conv.padding, dilation=conv.dilation, bias=True)
+    with torch.no_grad():
+        weight = conv.weight / std_t  # (C_out, C_in, k, k)
+        bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels)
+        folded.weight.copy_(weight)
+        folded.bias.copy_(bias - (weight * mean_t).sum(dim=(1, 2, 3)))
+    return folded

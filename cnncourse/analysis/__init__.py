@@ -1,0 +1,8 @@
+"""Looking at networks: sizes and multiply-adds, receptive fields, gradients, ablations, codes, filters."""
+
+from .ablation import deletion_sweep, kept_skill
+from .embedding import nearest_centroid_accuracy, pca_2d
+from .filters import colour_share
+from .gradients import LandscapeProbe, landscape_along_gradient, layer_gradient_norms, weight_layers
+from .receptive_field import FieldStep, gradient_receptive_field, nonzero_extent, receptive_field, receptive_fields
+from .sizes import conv_weight_count, count_parameters, multiply_adds, parameters_by_child

@@ -1,0 +1,32 @@
+"""Losses beyond ``torch.nn``'s: the U-Net paper's pixel-wise cross-entropy weighted by w(x)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from .models.unet import center_crop
+
+
+@dataclass(frozen=True)
+class PixelCrossEntropy:
+    """Cross-entropy of every pixel, averaged; with ``border_weights`` each pixel's loss is multiplied by w(x).
+
+    Targets are (B, 2, H, W) (mask, weight) or a mask (B, H, W); they are centre-cropped to the output
+    size, so the same loss serves padded and unpadded ('valid') U-Nets.
+    """
+
+    border_weights: bool = True
+
+    def __call__(self, logits: Tensor, targets: Tensor) -> Tensor:
+        mask, weight = (targets, None) if targets.ndim == 3 else (targets[:, 0], targets[:, 1])
+        height, width = logits.shape[-2:]
+        mask = center_crop(mask, height, width).long()  # (B, h, w)
+        loss = F.cross_entropy(logits, mask, reduction="none")  # (B, h, w)
+        if self.border_weights:
+            if weight is None:
+                raise ValueError("border_weights=True needs targets (B, 2, H, W) that carry the weight map.")
+            loss = loss * center_crop(weight, height, width)
+        return loss.mean()

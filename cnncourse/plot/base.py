@@ -1,0 +1,31 @@
+"""What every plot shares: new axes when none are given, and the figure of some axes."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
+    """``ax`` itself, or the axes of a new figure of ``figsize``."""
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _grid_axes(count: int, columns: int, axes: Sequence[Axes] | None, size: float = 2.0) -> list[Axes]:
+    if axes is not None:
+        return list(axes)
+    rows = -(-count // columns)
+    _, grid = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False, layout="constrained")
+    return list(grid.flat)
+
+
+def figure_of(axes: Axes | Sequence[Axes]) -> Figure:
+    """The figure that holds ``axes``."""
+    first = axes if isinstance(axes, Axes) else list(axes)[0]
+    return first.figure

@@ -1,0 +1,93 @@
+"""Charts of results: training curves, quality against noise level, gradient norms across depth, 2-D codes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from torch import Tensor
+
+from ..train import History
+
+if TYPE_CHECKING:
+    from ..experiments import NoiseSweep
+from .base import axes_or_new
+
+
+def training_curves(histories: Mapping[str, History] | History, *, metric: str = "train_loss",
+                    per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
+                    logy: bool = False) -> Axes:
+    """One curve per run on the same axes: the loss per step, or any metric per epoch."""
+    ax = axes_or_new(ax)
+    runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
+    for name, history in runs.items():
+        if per == "step":
+            values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
+            ax.plot(range(1, len(values) + 1), values, label=name)
+            ax.set_xlabel("training step")
+        else:
+            values = history.epochs[metric]
+            ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
+            ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
+    if logy:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def noise_sweep(sweep: "NoiseSweep", *, trained_at: float | Sequence[float] | None = None,
+                     ax: Axes | None = None, title: str = "") -> Axes:
+    """PSNR against noise level, one line per method (± one std across seeds as a band, where averaged);
+    the training noise level (or range) is marked."""
+    ax = axes_or_new(ax, (6.5, 4))
+    for name, values in sweep.psnr.items():
+        style = {"linestyle": ":", "color": "gray"} if name == "noisy input" else {}
+        line, = ax.plot(sweep.noise_levels, values, marker="o", label=name, **style)
+        if name in sweep.psnr_std and name != "noisy input":  # ± one standard deviation across seeds
+            low = [m - s for m, s in zip(values, sweep.psnr_std[name])]
+            high = [m + s for m, s in zip(values, sweep.psnr_std[name])]
+            ax.fill_between(sweep.noise_levels, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
+    if trained_at is not None:
+        low, high = (trained_at, trained_at) if np.isscalar(trained_at) else trained_at
+        if low == high:
+            ax.axvline(low, color="black", linewidth=0.8, linestyle="--", label=f"trained at {low:g}")
+        else:
+            ax.axvspan(low, high, color="gold", alpha=0.2, label=f"trained on {low:g}-{high:g}")
+    ax.set_xlabel("noise standard deviation (images in 0..1)")
+    ax.set_ylabel("mean PSNR on test images (dB)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None = None, ax: Axes | None = None,
+                   title: str = "") -> Axes:
+    """A scatter plot of 2-D points (N, 2), one colour per class, with each class's name at its centre."""
+    ax = axes_or_new(ax, (6, 5))
+    points, labels = points.detach().cpu().numpy(), labels.cpu().numpy()
+    for c in sorted(set(labels.tolist())):
+        chosen = points[labels == c]  # (n_c, 2)
+        name = classes[c] if classes is not None else str(c)
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.6, color=f"C{c % 10}", label=name)
+        centre = chosen.mean(0)
+        ax.annotate(name, (float(centre[0]), float(centre[1])), fontsize=12, weight="bold", ha="center",
+                    bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.7})
+    ax.set_xlabel("principal component 1")
+    ax.set_ylabel("principal component 2")
+    ax.set_title(title)
+    ax.legend(markerscale=3, fontsize=7, ncol=2)
+    return ax
+
+
+def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = None, title: str = "",
+                   ylabel: str = "gradient norm ‖g‖") -> Axes:
+    """One line per network: a gradient measure of each weight layer, first layer to last, on a log scale."""
+    ax = axes_or_new(ax, (7, 4))
+    for label, values in norms.items():
+        ax.semilogy(range(1, len(values) + 1), list(values), marker=".", label=label)
+    ax.set(xlabel="weight layer (1 = first conv, last = classifier)", ylabel=ylabel, title=title)
+    ax.legend()
+    return ax

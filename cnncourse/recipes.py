@@ -1,0 +1,121 @@
+"""Training recipes as data: one frozen ``Recipe`` per way of training, chosen by profile in one table.
+
+    recipe = recipes.get("resnet-cifar")              # this profile's version of the recipe
+    fit(model, train_data, recipe.but(lr=0.5))        # a variant is a copy with one field changed
+
+Every field changes what training produces, so the whole recipe is part of a checkpoint's key and is
+stored inside the checkpoint. The ``full`` versions follow the papers where a lesson quotes one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+from .config import PRECISIONS, get_profile
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = (None, "cosine", "onecycle")  # or a tuple of fractions of training at which lr is divided by 10
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model is trained: everything besides the model, the data, the loss and the seed."""
+
+    steps: int | None = None  # exactly this many optimizer steps, or ...
+    epochs: int | None = None  # ... this many passes over the training set,
+    min_steps: int = 0  # ... but at least this many steps (tiny training sets still train)
+    batch_size: int = 128
+    optimizer: str = "sgd"  # SGD with momentum, Adam or AdamW
+    lr: float = 0.05
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 5e-4
+    schedule: str | tuple[float, ...] | None = "cosine"
+    augment: bool = False  # train on prepare.augmented(): random crops and flips (He et al. 2015, sec. 4.2)
+    lr_multipliers: tuple[tuple[str, float], ...] = ()  # (parameter name prefix, lr factor), e.g. (("body", 0.1),)
+    precision: str = "auto"  # bf16 where the hardware gains from it, else fp32
+
+    def __post_init__(self) -> None:
+        if isinstance(self.lr_multipliers, Mapping):
+            object.__setattr__(self, "lr_multipliers", tuple(sorted(self.lr_multipliers.items())))
+        if (self.steps is None) == (self.epochs is None):
+            raise ValueError(f"A recipe gives exactly one of steps=... or epochs=...; got steps={self.steps}, "
+                             f"epochs={self.epochs}.")
+        if any(value is not None and value < 1 for value in (self.steps, self.epochs, self.batch_size)):
+            raise ValueError(f"steps, epochs and batch_size must be positive; got {self}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive; got {self.lr}.")
+        if self.schedule not in SCHEDULES and not (isinstance(self.schedule, tuple)
+                                                   and all(0 < f < 1 for f in self.schedule)):
+            raise ValueError(f"schedule must be None, 'cosine', 'onecycle' or a tuple of fractions between 0 "
+                             f"and 1 at which lr is divided by 10; got {self.schedule!r}.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+
+    def but(self, **changes: object) -> "Recipe":
+        """A copy with some fields changed: ``recipe.but(lr=0.5, schedule=None)``."""
+        if "steps" in changes and "epochs" not in changes:
+            changes["epochs"] = None
+        if "epochs" in changes and "steps" not in changes:
+            changes["steps"] = None
+        return dataclasses.replace(self, **changes)
+
+    def total_steps(self, num_examples: int) -> int:
+        """Optimizer steps for a training set of ``num_examples``."""
+        if self.steps is not None:
+            return self.steps
+        return max(self.min_steps, self.epochs * math.ceil(num_examples / self.batch_size))
+
+
+def _by_profile(smoke: Recipe, standard: Recipe, full: Recipe) -> dict[str, Recipe]:
+    return {"smoke": smoke, "standard": standard, "full": full}
+
+
+_RESNET_CIFAR = Recipe(steps=120, batch_size=64, lr=0.05, weight_decay=1e-4, schedule="onecycle")
+# He et al. 2015, sec. 4.2: batch 128, lr 0.1 divided by 10 at 32k and 48k of 64k iterations, weight decay 1e-4,
+# momentum 0.9, 4-pixel padding + random 32x32 crops + horizontal flips
+_RESNET_PAPER = Recipe(steps=64_000, batch_size=128, lr=0.1, weight_decay=1e-4, schedule=(0.5, 0.75), augment=True)
+_SMALL_CNN = Recipe(steps=300, lr=0.05)
+_CAE = Recipe(steps=600, batch_size=64, optimizer="adam", lr=3e-3, weight_decay=0.0)
+_TRANSFER = Recipe(epochs=15, min_steps=60, batch_size=32, lr=0.05)
+
+RECIPES: dict[str, dict[str, Recipe]] = {
+    # 01: how the input scaling changes training (constant lr, so only the scaling differs)
+    "input-scaling": _by_profile(Recipe(steps=100, batch_size=64, schedule=None),
+                                 Recipe(steps=250, schedule=None), Recipe(steps=2000, schedule=None)),
+    # 01: colour versus grayscale CIFAR-10, and the equal-luma tinted task
+    "colour-vs-grayscale": _by_profile(Recipe(steps=100, batch_size=64), Recipe(steps=600), Recipe(steps=6000)),
+    "tinted-colours": _by_profile(Recipe(steps=40, batch_size=64), Recipe(steps=100), Recipe(steps=300)),
+    # 02: the small CNN on colour and grayscale inputs
+    "small-cnn": _by_profile(_SMALL_CNN.but(steps=150, batch_size=64), _SMALL_CNN, _SMALL_CNN.but(steps=3000)),
+    # 03: the source networks (8 CIFAR-10 classes) and the cat-vs-dog target models
+    "source-network": _by_profile(Recipe(epochs=6, batch_size=64, augment=True),
+                                  Recipe(epochs=15, batch_size=64, augment=True),
+                                  Recipe(epochs=40, batch_size=64, augment=True)),
+    "transfer-target": _by_profile(_TRANSFER.but(epochs=10, min_steps=40), _TRANSFER,
+                                   _TRANSFER.but(epochs=30, min_steps=100)),
+    "imagenet-vgg16": _by_profile(*(Recipe(steps=steps, batch_size=16, lr=0.01, lr_multipliers={"features": 0.1})
+                                    for steps in (4, 20, 300))),
+    # 04: the CIFAR ResNets and plain nets, short on a CPU, the paper's schedule on a GPU
+    "resnet-cifar": _by_profile(_RESNET_CIFAR.but(steps=80), _RESNET_CIFAR, _RESNET_PAPER),
+    "batch-norm-grid": _by_profile(_RESNET_CIFAR.but(steps=30, schedule=None),
+                                   _RESNET_CIFAR.but(steps=40, schedule=None),
+                                   _RESNET_PAPER.but(steps=8000, schedule=None)),
+    "block-deletion": _by_profile(_RESNET_CIFAR.but(steps=300), _RESNET_CIFAR.but(steps=600), _RESNET_PAPER),
+    # 05: the U-Net on ISBI 2012 (Adam rather than the paper's SGD with momentum 0.99 and batch 1)
+    "unet-isbi": _by_profile(*(Recipe(steps=steps, batch_size=8, optimizer="adam", lr=3e-3, weight_decay=0.0)
+                               for steps in (100, 400, 4000))),
+    # 06: the convolutional autoencoder on MNIST
+    "autoencoder": _by_profile(_CAE.but(steps=150), _CAE, _CAE.but(steps=6000)),
+}
+
+
+def get(name: str, profile: str | None = None) -> Recipe:
+    """The recipe ``name`` for ``profile`` (the active profile by default)."""
+    if name not in RECIPES:
+        raise KeyError(f"No recipe {name!r}; the recipes are {sorted(RECIPES)}.")
+    return RECIPES[name][profile or get_profile().name]
