@@ -1,7 +1,10 @@
 """cnncourse: the package behind the course's notebooks.
 
-    from cnncourse import data, models, plot, train
+    from cnncourse import data, models, plot, recipes, train
     profile = cnncourse.set_profile("smoke")   # or CNNCOURSE_PROFILE=smoke
+    history = train.fit(models.resnet20(), data.load_cifar10("train"), recipes.get("resnet-cifar"))
+
+The README's "Layout" section lists every module and what it is for.
 """
 
 __version__ = "0.1.0"

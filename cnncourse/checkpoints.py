@@ -23,7 +23,7 @@ from .data.cache import discard, fingerprint, load_tensors, save_atomic
 from .errors import CacheFileError, UndescribableError
 
 
-def describe(function: object) -> str:
+def describe_settings(function: object) -> str:
     """A stable text of a callable and of every setting that changes what it computes.
 
     Dataclasses (``Preprocess``, ``NoisyPairs``, ...) by their fields, modules (``nn.CrossEntropyLoss(
@@ -40,7 +40,7 @@ def describe(function: object) -> str:
         tensors = sorted((k, _describe_value(v)) for k, v in function.state_dict().items())
         return f"{_qualified_name(type(function))}({settings}, {tensors})"
     if isinstance(function, functools.partial):
-        return (f"partial({describe(function.func)}, {[_describe_value(a) for a in function.args]}, "
+        return (f"partial({describe_settings(function.func)}, {[_describe_value(a) for a in function.args]}, "
                 f"{sorted((k, _describe_value(v)) for k, v in function.keywords.items())})")
     if isinstance(function, types.FunctionType):
         if function.__closure__:
@@ -67,7 +67,7 @@ def _describe_value(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_describe_value(v)}" for k, v in sorted(value.items())) + "}"
     if callable(value) and not isinstance(value, type):
-        return describe(value)
+        return describe_settings(value)
     return repr(value)
 
 
@@ -98,7 +98,7 @@ def checkpoint_description(model: nn.Module, run: object, inputs: Tensor, target
     """
     frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
     parts = [("model", _qualified_name(type(model)), repr(model)), ("profile", get_profile().name),
-             ("run", describe(run)),
+             ("run", describe_settings(run)),
              ("inputs", tuple(inputs.shape), str(inputs.dtype), tensor_sha256(inputs)),
              ("targets", tuple(targets.shape), str(targets.dtype), tensor_sha256(targets)),
              ("frozen", frozen), ("start", weights_fingerprint(model)),

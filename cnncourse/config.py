@@ -32,13 +32,11 @@ PRECISIONS = ("auto", "bf16", "fp32")
 
 @dataclass(frozen=True)
 class Profile:
-    """The scale of every experiment: data sizes, training length, batch size."""
+    """The scale of every experiment: data sizes here, training lengths in ``recipes``."""
 
     name: str
     train_per_class: int | None  # images per class for classification (None = all)
     test_per_class: int | None
-    epochs: int  # a default training length; notebooks scale from it with `choose`
-    batch_size: int
     description: str
 
     def choose(self, *, smoke: T, standard: T, full: T) -> T:
@@ -47,11 +45,11 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", train_per_class=300, test_per_class=100, epochs=1, batch_size=64,
+    "smoke": Profile("smoke", train_per_class=300, test_per_class=100,
                      description="CI: tiny real subsets, about a minute a notebook on 2 CPU cores"),
-    "standard": Profile("standard", train_per_class=1000, test_per_class=None, epochs=5, batch_size=128,
+    "standard": Profile("standard", train_per_class=1000, test_per_class=None,
                         description="laptop CPU: a few minutes a notebook, effects clearly visible"),
-    "full": Profile("full", train_per_class=None, test_per_class=None, epochs=30, batch_size=128,
+    "full": Profile("full", train_per_class=None, test_per_class=None,
                     description="CUDA GPU: paper-scale data and schedules"),
 }
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Iterable, Mapping, Sequence
 
 from torch import Tensor, nn
 
 from .baselines import TunedFilter, tuned_baselines
+from .checkpoints import weights_fingerprint
 from .config import seed_everything
 from .data.containers import ImageData, to_float
 from .data.corruption import noisy_version
 from .data.transforms import Preprocess
 from .metrics.image_quality import psnr
 from .models.pretrained import ImagenetPrepare, load_imagenet_vgg16
-from .models.transfer import MODES, TransferModel, lr_multipliers_for, transfer_model
-from .checkpoints import weights_fingerprint
+from .models.transfer import MODES, lr_multipliers_for, transfer_model
 from .recipes import Recipe
 from .train import History, Prepare, default_prepare, evaluate, fit, predict
 
@@ -100,7 +101,7 @@ class Outcome:
     test_accuracy: float | None = None
 
 
-def train_each(variants: Mapping[str, Variant], *, seed: int = 0, cache_name: str | None = None,
+def train_each(variants: Mapping[object, Variant], *, seed: int = 0, cache_name: str | None = None,
                progress: bool = False) -> dict[str, Outcome]:
     """Train every variant from the same seed (same initial weights and batches where the models agree)."""
     outcomes = {}
@@ -108,7 +109,7 @@ def train_each(variants: Mapping[str, Variant], *, seed: int = 0, cache_name: st
         seed_everything(seed)
         model = variant.build_model()
         history = fit(model, variant.train, variant.recipe, prepare=variant.prepare, seed=seed,
-                      cache_name=cache_name, label=name, progress=progress)
+                      cache_name=cache_name, label=str(name), progress=progress)
         accuracy = None if variant.test is None else evaluate(model, variant.test, prepare=variant.prepare)["accuracy"]
         outcomes[name] = Outcome(model, history, accuracy)
     return outcomes
@@ -121,35 +122,23 @@ def final_losses(outcomes: Mapping[str, Outcome | History], *, last_steps: int =
     return {name: loss if math.isfinite(loss) else math.inf for name, loss in losses.items()}
 
 
-def train_target(source: nn.Module, mode: str, train_data: ImageData, recipe: Recipe, *, seed: int = 0,
-                 prepare: Prepare = default_prepare, cache_name: str | None = None,
-                 progress: bool = False) -> tuple[TransferModel, History]:
-    """Build the ``mode`` model from ``source`` and train it on ``train_data`` (fine-tuning: body at lr / 10)."""
-    model = transfer_model(source, mode, train_data.num_classes)
-    recipe = recipe.but(lr_multipliers=lr_multipliers_for(mode) or ())
-    history = fit(model, train_data, recipe, prepare=prepare, seed=seed, cache_name=cache_name, label=mode,
-                  progress=progress)
-    return model, history
-
-
 def compare_transfer(source: nn.Module, train_pool: ImageData, test_data: ImageData, sizes: Sequence[int],
                      recipe: Recipe, *, seed: int = 0, prepare: Prepare = default_prepare,
-                     modes: Sequence[str] = MODES, cache_prefix: str | None = "transfer",
-                     progress: bool = False) -> dict[str, dict[int, float]]:
+                     modes: Sequence[str] = MODES, cache_prefix: str | None = "transfer") -> dict[str, dict[int, float]]:
     """Test accuracy of every mode trained on ``n`` labelled images per class, for each n in ``sizes``.
 
-    The subsets are nested (the 50 images of a class are among its 200), and every mode sees the
-    same images for the same number of steps.
+    The subsets are nested (the 50 images of a class are among its 200), and every mode sees the same images
+    for the same number of steps; fine-tuning trains the pretrained body at a tenth of the learning rate.
     """
-    source_id = weights_fingerprint(source)[:8]
+    cache_name = f"{cache_prefix}-{weights_fingerprint(source)[:8]}" if cache_prefix else None
     results: dict[str, dict[int, float]] = {mode: {} for mode in modes}
     for n in sizes:
         subset = train_pool.subset(n, seed=seed)
-        for mode in modes:
-            name = f"{cache_prefix}-{mode}-{n}-{source_id}" if cache_prefix else None
-            model, _ = train_target(source, mode, subset, recipe, seed=seed, prepare=prepare, cache_name=name,
-                                    progress=progress)
-            results[mode][n] = evaluate(model, test_data, prepare=prepare)["accuracy"]
+        variants = {mode: Variant(partial(transfer_model, source, mode, subset.num_classes), subset,
+                                  recipe.but(lr_multipliers=lr_multipliers_for(mode) or ()), prepare, test=test_data)
+                    for mode in modes}
+        for mode, outcome in train_each(variants, seed=seed, cache_name=cache_name).items():
+            results[mode][n] = outcome.test_accuracy
     return results
 
 

@@ -106,3 +106,19 @@ def test_multiply_adds_of_one_convolution_and_of_resnet18() -> None:
     with torch.device("meta"):
         net = resnet18()
     assert round(diagnostics.multiply_adds(net, (1, 3, 224, 224)) / 1e9, 2) == 1.81  # 1.8 GFLOPs in He et al. 2015
+
+
+def test_kept_skill_is_one_when_unharmed_and_zero_at_chance():
+    assert diagnostics.kept_skill([0.8, 0.8], 0.8, chance=0.1) == pytest.approx(1.0)
+    assert diagnostics.kept_skill([0.1, 0.1], 0.8, chance=0.1) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="no better than chance"):
+        diagnostics.kept_skill([0.1], 0.1, chance=0.1)
+
+
+def test_landscape_probe_restores_channels_last_weights_exactly():
+    torch.manual_seed(0)
+    model = models.resnet20().to(memory_format=torch.channels_last)  # as fit leaves a trained model
+    before = {name: t.clone() for name, t in model.state_dict().items()}
+    diagnostics.landscape_along_gradient(model, torch.randn(8, 3, 32, 32), torch.arange(8) % 10)
+    assert all(torch.equal(before[name], t) for name, t in model.state_dict().items())
+    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)

@@ -52,3 +52,19 @@ def test_missing_batch_dimension_and_uint8_input_are_explained():
 def test_small_cnn_feature_shape():
     model = models.small_cnn(in_channels=1, num_classes=3, widths=(8, 16))
     assert model.forward_features(torch.randn(2, 1, 28, 28)).shape == (2, 16, 7, 7)
+
+
+@pytest.mark.parametrize("name", ["small_cnn", "vgg_small", "inception_small", "resnet20", "plain20"])
+def test_classifiers_share_one_head_and_split_features_from_head(name):
+    model = models.build_model(name, num_classes=3).eval()
+    assert isinstance(model.head, models.PooledLinearHead)
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(model(x), model.forward_head(model.forward_features(x)))
+
+
+def test_record_shapes_sees_inputs_and_outputs_in_the_order_they_are_computed():
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.MaxPool2d(2))
+    shapes = models.record_shapes(net, torch.zeros(1, 1, 10, 10),
+                                  [("pooled", net[1], "output"), ("conv in", net[0], "input"), ("conv", net[0], "output")])
+    assert shapes == [("conv in", (1, 1, 10, 10)), ("conv", (1, 4, 8, 8)), ("pooled", (1, 4, 4, 4))]
+    assert not net[0]._forward_hooks and not net[1]._forward_hooks  # the hooks are removed again

@@ -268,7 +268,7 @@ def test_a_closure_cannot_be_a_cache_key(private_cache):
 
     with pytest.raises(cnncourse.errors.UndescribableError, match="captures variables"):
         _fit_toy(prepare=shifted)
-    assert checkpoints.describe(Preprocess()) != checkpoints.describe(Preprocess(mean=(0.5,), std=(0.5,)))
+    assert checkpoints.describe_settings(Preprocess()) != checkpoints.describe_settings(Preprocess(mean=(0.5,), std=(0.5,)))
 
 
 def test_cache_hit_leaves_the_model_as_training_does(private_cache):

@@ -14,7 +14,6 @@ from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -50,13 +49,24 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
     return norms
 
 
+def _flatten(tensors: Sequence[Tensor]) -> Tensor:
+    """One flat vector of all ``tensors`` (reshape, not view: channels_last weights are not contiguous)."""
+    return torch.cat([t.detach().reshape(-1) for t in tensors])
+
+
+def _assign(params: Sequence[Tensor], vector: Tensor) -> None:
+    """Copy consecutive pieces of ``vector`` into ``params``, each keeping its memory format."""
+    for param, piece in zip(params, vector.split([p.numel() for p in params])):
+        param.copy_(piece.view_as(param))
+
+
 def _flat_gradient(model: nn.Module, params: Sequence[Tensor], inputs: Tensor, targets: Tensor,
                    loss_fn: Callable) -> tuple[float, Tensor]:
     """(loss, gradient as one flat vector) at the current weights."""
     with torch.enable_grad():
         loss = loss_fn(model(inputs), targets)
         grads = torch.autograd.grad(loss, params)
-    return float(loss.detach()), parameters_to_vector(grads)
+    return float(loss.detach()), _flatten(grads)
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
     """
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     params = [p for p in model.parameters() if p.requires_grad]
-    start = parameters_to_vector(params).detach().clone()
+    start = _flatten(params).clone()
     buffers = {name: b.clone() for name, b in model.named_buffers()}
     was_training = model.training
     model.train()
@@ -104,13 +114,13 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
         losses, changes = [loss0], [0.0]
         for eta in step_sizes:
             with torch.no_grad():
-                vector_to_parameters(start - eta * gradient, params)
+                _assign(params, start - eta * gradient)
             loss, moved = _flat_gradient(model, params, inputs, targets, loss_fn)
             losses.append(loss)
             changes.append(float((moved - gradient).norm()))
     finally:
         with torch.no_grad():
-            vector_to_parameters(start, params)
+            _assign(params, start)
             for name, b in model.named_buffers():
                 b.copy_(buffers[name])
         model.train(was_training)

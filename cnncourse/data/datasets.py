@@ -10,20 +10,23 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 import torchvision
 from PIL import Image, UnidentifiedImageError
+from torchvision.datasets.utils import check_integrity
 
-from ..config import data_dir
+from ..config import DATA_ENV, data_dir
 from ..errors import DataIntegrityError
 from .cache import cached_tensors, fingerprint, parse_manifest
 from .containers import ImageData, SegmentationData
 from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, missing_isbi_files, read_isbi_manifest
-from .sources import candidate_folders, download_root, not_found
+from .sources import DATASETS, candidate_folders, download_root, not_found
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
@@ -173,16 +176,43 @@ def load_cifar10(split: str = "train", *, download: bool = True) -> ImageData:
 
 
 def _download_torchvision(key: str, dataset_class: type, split: str, download: bool) -> Path:
-    """Download with torchvision into the cache; a clear error when that is impossible."""
+    """Download with torchvision into the cache, keeping nothing unless all of it passed; a clear error if not."""
     if not download:
         raise not_found(key, split, "downloading was switched off (download=False).")
     root = download_root()
     root.mkdir(parents=True, exist_ok=True)
+    # torchvision unpacks each file as it arrives, so a failure half way would leave files that look like data
+    # (MNIST/raw/train-images-idx3-ubyte without its labels): download into a staging folder, rename when done.
+    staging = Path(tempfile.mkdtemp(prefix=f".{key}-", suffix=".part", dir=root))
     try:
-        dataset_class(root, train=split == "train", download=True)
-    except (OSError, RuntimeError) as error:  # URLError is an OSError
-        raise not_found(key, split, f"{type(error).__name__}: {error}") from None
+        try:
+            dataset_class(staging, train=split == "train", download=True)  # checks each file's MD5
+        except (OSError, RuntimeError) as error:  # URLError is an OSError
+            damaged = _damaged_archives(dataset_class, staging)
+            if damaged:
+                info = DATASETS[key]
+                source = getattr(dataset_class, "url", None) or " or ".join(dataset_class.mirrors)
+                raise DataIntegrityError(
+                    f"The downloaded {info.title} file {', '.join(damaged)} (from {source}) fails its MD5 check: "
+                    f"the connection broke or the server sent a different file. It was deleted, and nothing of this "
+                    f"download was kept in {root}. Run again to download it afresh, or point {DATA_ENV} at a "
+                    f"folder that holds {info.layout_hint}.") from None
+            raise not_found(key, split, f"{type(error).__name__}: {error}") from None
+        folder = getattr(dataset_class, "base_folder", dataset_class.__name__)  # cifar-10-batches-py, MNIST, ...
+        if (root / folder).exists():  # an incomplete earlier copy: into staging, deleted with it
+            os.replace(root / folder, staging / "replaced")
+        os.replace(staging / folder, root / folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return root
+
+
+def _damaged_archives(dataset_class: type, staging: Path) -> list[str]:
+    """The files torchvision downloaded into ``staging`` whose MD5 is not the one it expects."""
+    expected = (dict(dataset_class.resources) if hasattr(dataset_class, "resources")
+                else {dataset_class.filename: dataset_class.tgz_md5})
+    return sorted(path.name for path in staging.rglob("*")
+                  if path.name in expected and not check_integrity(path, expected[path.name]))
 
 
 # --- MNIST and Fashion-MNIST -----------------------------------------------------------------------

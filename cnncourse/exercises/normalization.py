@@ -22,13 +22,20 @@ def _as_values(answer: object, count: int) -> Tensor | None:
     return values if values.numel() == count else None
 
 
+def _three_values(answer: object, if_missing: str, if_not_three: str) -> Tensor | Feedback:
+    """The answer as three numbers (R, G, B), or the feedback that says what is missing or wrong."""
+    if answer is None:
+        return wrong(if_missing)
+    values = _as_values(answer, 3)
+    return wrong(if_not_three) if values is None else values
+
+
 def check_normalized_pixel(answer: object) -> Feedback:
     """Exercise 1: the standardized (R, G, B) values of the uint8 pixel EXERCISE_PIXEL."""
-    if answer is None:
-        return wrong("replace None with the three standardized values (R, G, B) of the pixel (200, 120, 40).")
-    values = _as_values(answer, 3)
-    if values is None:
-        return wrong("give three numbers, one per channel (R, G, B), e.g. a tuple or a tensor of shape (3,).")
+    values = _three_values(answer, "replace None with the three standardized values (R, G, B) of the pixel (200, 120, 40).",
+                           "give three numbers, one per channel (R, G, B), e.g. a tuple or a tensor of shape (3,).")
+    if isinstance(values, Feedback):
+        return values
     pixel = torch.tensor(EXERCISE_PIXEL, dtype=torch.float64)
     mean, std = torch.tensor(CIFAR10_MEAN, dtype=torch.float64), torch.tensor(CIFAR10_STD, dtype=torch.float64)
     expected = (pixel / 255 - mean) / std
@@ -87,11 +94,10 @@ def check_channel_stats(mean: object, std: object, images: Tensor | None = None)
 
 def check_equal_luma_colour(colour: object) -> Feedback:
     """Exercise 3: a colour clearly different from orange (0.8, 0.4, 0.2) that grayscale cannot tell from it."""
-    if colour is None:
-        return wrong("replace None with an (R, G, B) colour, each value between 0 and 1.")
-    values = _as_values(colour, 3)
-    if values is None:
-        return wrong("give three numbers (R, G, B), each between 0 and 1.")
+    values = _three_values(colour, "replace None with an (R, G, B) colour, each value between 0 and 1.",
+                           "give three numbers (R, G, B), each between 0 and 1.")
+    if isinstance(values, Feedback):
+        return values
     if values.min() < 0 or values.max() > 1:
         return wrong("each channel must lie between 0 and 1.")
     target, found = luma(REFERENCE_COLOUR), luma(values)

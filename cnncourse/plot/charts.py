@@ -11,17 +11,18 @@ from torch import Tensor
 from ..train import History
 
 if TYPE_CHECKING:
-    from ..experiments import NoiseSweep
+    from ..experiments import NoiseSweep, Outcome
 from .base import axes_or_new
 
 
-def training_curves(histories: Mapping[str, History] | History, *, metric: str = "train_loss",
+def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
                     per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
                     logy: bool = False) -> Axes:
     """One curve per run on the same axes: the loss per step, or any metric per epoch."""
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
-    for name, history in runs.items():
+    for name, run in runs.items():
+        history = getattr(run, "history", run)  # a History, or an experiment's Outcome
         if per == "step":
             values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
             ax.plot(range(1, len(values) + 1), values, label=name)
