@@ -1,13 +1,21 @@
-"""Training throughput of the course's loop against a conventional tutorial loop (a benchmark, not a test).
+"""Training throughput of the course's loop against a conventional tutorial loop and against the limit
+(a benchmark, not a test).
 
     python -m cnncourse.benchmark                 # ResNet-20 and ResNet-56, 30 timed steps each
     python -m cnncourse.benchmark --steps 100 --models resnet56
 
-The conventional loop is written the way most tutorials do it: PIL images, torchvision transforms
-(random crop with padding, flip, ToTensor, Normalize), a DataLoader, fp32, batch 128. The course's loop
-is ``cnncourse.fit``: uint8 tensors in memory (on the GPU when there is one), augmentation on whole
-batches, bf16 autocast and channels_last where they pay, batch 128 on a CPU and 512 on a GPU. Each loop
-runs in its own process, so its peak memory is its own; the two alternate, and the median is printed.
+Three loops train the same model:
+
+- ``reference``: the way most tutorials do it: PIL images, torchvision transforms (random crop with
+  padding, flip, ToTensor, Normalize), a DataLoader, fp32, batch 128;
+- ``course``: ``cnncourse.fit``: uint8 tensors in memory (on the GPU when there is one), augmentation on
+  whole batches, bf16 autocast and channels_last where they pay;
+- ``bare``: a training step on random tensors already on the device, in the course's precision and layout:
+  no data loading or augmentation at all, so no loop can be faster.
+
+One row compares all three at batch 128; where the course's default batch differs (512 on a GPU) a second row
+compares course and bare at that batch. Each run has its own process, so its peak memory is its own; the
+loops alternate, and the median of the repeats is printed.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from . import data, models
 from .config import pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
 from .recipes import Recipe
-from .train import fit
+from .train import autocast_for, fit, resolve_precision
 
 WARMUP_STEPS = 5
 
@@ -44,9 +52,14 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def course_loop(model: nn.Module, train: data.ImageData, steps: int, device: torch.device) -> float:
+def default_batch_size(device: torch.device) -> int:
+    """The course's batch for speed: 512 on a GPU (small nets leave it idle at 128), 128 on a CPU."""
+    return 512 if device.type == "cuda" else 128
+
+
+def course_loop(model: nn.Module, train: data.ImageData, steps: int, device: torch.device,
+                batch_size: int = 128) -> float:
     """Images per second of ``cnncourse.fit`` over ``steps`` timed steps."""
-    batch_size = 512 if device.type == "cuda" else 128
     marks: dict[int, float] = {}
 
     def mark(_: nn.Module, step: int) -> None:
@@ -58,6 +71,26 @@ def course_loop(model: nn.Module, train: data.ImageData, steps: int, device: tor
     fit(model, train, recipe, prepare=Preprocess(mean=CIFAR10_MEAN, std=CIFAR10_STD), device=device,
         progress=False, on_step=mark)
     return steps * batch_size / (marks[WARMUP_STEPS + steps] - marks[WARMUP_STEPS])
+
+
+def bare_loop(model: nn.Module, steps: int, device: torch.device, batch_size: int = 128) -> float:
+    """Images per second of bare SGD steps on random tensors already on ``device``, as fast as ``fit`` can be."""
+    precision = resolve_precision("auto", device)
+    model.to(device, memory_format=torch.channels_last).train()
+    x = torch.randn(batch_size, 3, 32, 32, device=device).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 10, (batch_size,), device=device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    for step in range(WARMUP_STEPS + steps):
+        if step == WARMUP_STEPS:
+            _sync(device)
+            start = time.perf_counter()
+        with autocast_for(device, precision):
+            loss = nn.functional.cross_entropy(model(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    _sync(device)
+    return steps * batch_size / (time.perf_counter() - start)
 
 
 def reference_loop(model: nn.Module, train: data.ImageData, steps: int, device: torch.device, workers: int) -> float:
@@ -101,28 +134,49 @@ def reference_loop(model: nn.Module, train: data.ImageData, steps: int, device: 
     return steps * 128 / (time.perf_counter() - start)
 
 
-def run_one(loop: str, model_name: str, steps: int, workers: int) -> dict:
+def run_one(loop: str, model_name: str, steps: int, workers: int, batch_size: int) -> dict:
     """Time one loop on one model in this process; return its throughput and peak memory."""
     device = pick_device()
     torch.manual_seed(0)
-    train = data.load_cifar10("train")
     model = models.build_model(model_name).to(device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    if loop == "course":
-        speed = course_loop(model, train, steps, device)
+    if loop == "bare":
+        speed = bare_loop(model, steps, device, batch_size)
+    elif loop == "course":
+        speed = course_loop(model, data.load_cifar10("train"), steps, device, batch_size)
     else:
-        speed = reference_loop(model, train, steps, device, workers)
-    return {"loop": loop, "model": model_name, "images_per_second": speed,
+        speed = reference_loop(model, data.load_cifar10("train"), steps, device, workers)
+    return {"loop": loop, "model": model_name, "batch_size": batch_size, "images_per_second": speed,
             "peak_memory_mb": peak_memory_mb(device), "device": str(device), "threads": torch.get_num_threads()}
 
 
-def measure(loop: str, model_name: str, steps: int, workers: int) -> dict:
+def measure(loop: str, model_name: str, steps: int, workers: int, batch_size: int) -> dict:
     """Run ``run_one`` in a fresh process (so peak memory is that loop's alone)."""
     command = [sys.executable, "-m", "cnncourse.benchmark", "--one", loop, "--models", model_name,
-               "--steps", str(steps), "--workers", str(workers)]
+               "--steps", str(steps), "--workers", str(workers), "--batch-size", str(batch_size)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def compare(model_name: str, batch_size: int, loops: tuple[str, ...], args: argparse.Namespace) -> dict[str, dict]:
+    """Median throughput and peak memory of each loop at ``batch_size``, the loops alternating."""
+    runs: dict[str, list[dict]] = {loop: [] for loop in loops}
+    for _ in range(args.repeats):
+        for loop in loops:
+            runs[loop].append(measure(loop, model_name, args.steps, args.workers, batch_size))
+    return {loop: {"speed": statistics.median(r["images_per_second"] for r in results),
+                   "memory": max(r["peak_memory_mb"] for r in results), "device": results[0]["device"],
+                   "threads": results[0]["threads"]} for loop, results in runs.items()}
+
+
+def row(model_name: str, batch_size: int, result: dict[str, dict]) -> str:
+    """One line of the table; '-' where a loop did not run at this batch size."""
+    speed = {loop: result[loop]["speed"] for loop in result}
+    reference = f"{speed['reference']:.0f}" if "reference" in speed else "-"
+    versus_reference = f"{speed['course'] / speed['reference']:.2f}x" if "reference" in speed else "-"
+    return (f"{model_name:<10} {batch_size:>5} {reference:>14} {speed['course']:>12.0f} {speed['bare']:>10.0f} "
+            f"{versus_reference:>14} {speed['course'] / speed['bare']:>12.0%}")
 
 
 def main() -> None:
@@ -131,24 +185,24 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="timed training steps per run (after 5 warm-up steps)")
     parser.add_argument("--repeats", type=int, default=2, help="alternating runs of each loop; the median is shown")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference loop")
-    parser.add_argument("--one", choices=("course", "reference"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", choices=("course", "reference", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--batch-size", type=int, default=128, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.models, args.steps, args.workers)))
+        print(json.dumps(run_one(args.one, args.models, args.steps, args.workers, args.batch_size)))
         return
-    print(f"{'model':<10} {'reference img/s':>16} {'course img/s':>13} {'ratio':>6} "
-          f"{'ref peak MB':>12} {'course peak MB':>15}")
+    default = default_batch_size(pick_device())
+    print(f"{'model':<10} {'batch':>5} {'reference/s':>14} {'course/s':>12} {'bare/s':>10} "
+          f"{'course / ref':>14} {'of the limit':>12}   (images per second)")
     for model_name in args.models.split(","):
-        runs = {"reference": [], "course": []}
-        for _ in range(args.repeats):
-            for loop in runs:
-                runs[loop].append(measure(loop, model_name, args.steps, args.workers))
-        speed = {loop: statistics.median(r["images_per_second"] for r in results) for loop, results in runs.items()}
-        memory = {loop: max(r["peak_memory_mb"] for r in results) for loop, results in runs.items()}
-        print(f"{model_name:<10} {speed['reference']:>16.0f} {speed['course']:>13.0f} "
-              f"{speed['course'] / speed['reference']:>5.2f}x {memory['reference']:>12.0f} {memory['course']:>15.0f}")
-    device = runs["course"][0]
-    print(f"device: {device['device']}, torch threads: {device['threads']}, reference DataLoader workers: {args.workers}")
+        result = compare(model_name, 128, ("reference", "course", "bare"), args)
+        print(row(model_name, 128, result))
+        if default != 128:  # the course's own default on a GPU
+            print(row(model_name, default, compare(model_name, default, ("course", "bare"), args)))
+    first = result["course"]
+    print(f"device: {first['device']}, torch threads: {first['threads']}, reference DataLoader workers: "
+          f"{args.workers}; peak memory (MB): course {first['memory']:.0f}, "
+          f"reference {result['reference']['memory']:.0f}")
 
 
 if __name__ == "__main__":

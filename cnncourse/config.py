@@ -27,6 +27,7 @@ CACHE_ENV = "CNNCOURSE_CACHE"
 THREADS_ENV = "CNNCOURSE_THREADS"
 SEED_ENV = "CNNCOURSE_SEED"
 PRECISION_ENV = "CNNCOURSE_PRECISION"
+TINY_ENV = "CNNCOURSE_TINY"
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
@@ -118,6 +119,18 @@ def precision_setting() -> str:
     if value not in PRECISIONS:
         raise ValueError(f"{PRECISION_ENV} must be one of {PRECISIONS}, not {value!r}.")
     return value
+
+
+def tiny_run() -> bool:
+    """``CNNCOURSE_TINY=1``: run a profile's code with every dataset and training cut to a few images and steps.
+
+    For testing that the code of a profile (``full`` above all) runs on a CPU in minutes; its numbers mean
+    nothing and the lessons' claims are not expected to hold.
+    """
+    value = os.environ.get(TINY_ENV, "").strip()
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{TINY_ENV} must be 1 (cut every size) or 0 / unset; got {value!r}.")
+    return value == "1"
 
 
 def pick_device(prefer: str | None = None) -> torch.device:

@@ -90,6 +90,7 @@ class Variant:
     recipe: Recipe
     prepare: Prepare = default_prepare
     test: ImageData | None = None  # where given, the trained model's test accuracy is measured on it
+    loss_fn: Callable | None = None  # None: cross-entropy
 
 
 @dataclass
@@ -108,8 +109,8 @@ def train_each(variants: Mapping[object, Variant], *, seed: int = 0, cache_name:
     for name, variant in variants.items():
         seed_everything(seed)
         model = variant.build_model()
-        history = fit(model, variant.train, variant.recipe, prepare=variant.prepare, seed=seed,
-                      cache_name=cache_name, label=str(name), progress=progress)
+        history = fit(model, variant.train, variant.recipe, loss_fn=variant.loss_fn, prepare=variant.prepare,
+                      seed=seed, cache_name=cache_name, label=str(name), progress=progress)
         accuracy = None if variant.test is None else evaluate(model, variant.test, prepare=variant.prepare)["accuracy"]
         outcomes[name] = Outcome(model, history, accuracy)
     return outcomes

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from .config import PRECISIONS, get_profile
+from .config import PRECISIONS, get_profile, tiny_run
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = (None, "cosine", "onecycle")  # or a tuple of fractions of training at which lr is divided by 10
@@ -114,8 +114,12 @@ RECIPES: dict[str, dict[str, Recipe]] = {
 }
 
 
+TINY_STEPS = 2  # with CNNCOURSE_TINY=1: every recipe as it is, but only this many steps
+
+
 def get(name: str, profile: str | None = None) -> Recipe:
-    """The recipe ``name`` for ``profile`` (the active profile by default)."""
+    """The recipe ``name`` for ``profile`` (the active profile by default); cut to a few steps in a tiny run."""
     if name not in RECIPES:
         raise KeyError(f"No recipe {name!r}; the recipes are {sorted(RECIPES)}.")
-    return RECIPES[name][profile or get_profile().name]
+    recipe = RECIPES[name][profile or get_profile().name]
+    return recipe.but(steps=TINY_STEPS) if tiny_run() else recipe

@@ -13,6 +13,7 @@ import contextlib
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 import torch
@@ -40,6 +41,7 @@ class History:
     seconds: float = 0.0
     images_seen: int = 0
     from_cache: bool = False
+    resumed_at_step: int = 0  # where an interrupted run was continued from its resume file (0: trained in one go)
 
     def log_epoch(self, values: Mapping[str, float]) -> None:
         for name, value in values.items():
@@ -248,9 +250,12 @@ def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = N
         history.from_cache = True
     else:
         metrics = default_metrics(run.loss_fn) if metrics is None else metrics
-        history = _train(model, inputs, targets, run, val, metrics, device, label, progress, on_step)
+        resume = resume_path(path) if path is not None else None
+        history = _train(model, inputs, targets, run, val, metrics, device, label, progress, on_step,
+                         resume, description)
         if path is not None:
             save_checkpoint(path, model, description, history=history.to_dict(), recipe=asdict(run.recipe))
+            resume.unlink(missing_ok=True)
     model.to(memory_format=torch.channels_last).eval()  # the same state after a cache hit as after training
     return history
 
@@ -265,8 +270,42 @@ def training_prepare(prepare: Prepare, recipe: Recipe) -> Prepare:
     return prepare.augmented()
 
 
+RESUME_EVERY_SECONDS = 180.0  # a long run saves where it is this often: a disconnect loses at most this much
+
+
+def resume_path(path: Path) -> Path:
+    """Where a run that will be stored at ``path`` keeps its resume state while it trains."""
+    return path.with_name(path.stem + ".resume.pt")
+
+
+def _save_resume_state(path: Path, model: nn.Module, description: str, optimizer: torch.optim.Optimizer,
+                       scheduler: torch.optim.lr_scheduler.LRScheduler, history: History, step: int, epoch: int,
+                       generator: torch.Generator) -> None:
+    """Everything needed to continue after ``epoch`` epochs exactly as if training had never stopped."""
+    cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    save_checkpoint(path, model, description, optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                    history=history.to_dict(), step=step, epoch=epoch, generator=generator.get_state(),
+                    rng=torch.get_rng_state(), cuda_rng=cuda_rng)
+
+
+def _load_resume_state(path: Path, model: nn.Module, description: str, optimizer: torch.optim.Optimizer,
+                       scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator) -> dict | None:
+    """Restore a saved resume state into the model, optimizer, schedule and random generators; None if none."""
+    saved = load_checkpoint(model, path, description)
+    if saved is None:
+        return None
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    generator.set_state(saved["generator"])
+    torch.set_rng_state(saved["rng"])
+    if saved["cuda_rng"]:
+        torch.cuda.set_rng_state_all(saved["cuda_rng"])
+    return saved
+
+
 def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, val, metrics: Mapping[str, Metric],
-           device: torch.device, label: str, progress: bool, on_step: Callable | None) -> History:
+           device: torch.device, label: str, progress: bool, on_step: Callable | None, resume: Path | None,
+           description: str) -> History:
     recipe, loss_fn, prepare = run.recipe, run.loss_fn, run.prepare
     train_prepare = training_prepare(prepare, recipe)
     torch.manual_seed(run.seed)
@@ -279,9 +318,14 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
     num_epochs = math.ceil(total_steps / steps_per_epoch)
     optimizer = make_optimizer(model, recipe)
     scheduler = make_schedule(optimizer, recipe.schedule, total_steps)
-    history, step, start = History(label=label), 0, time.perf_counter()
-    bar = tqdm(total=total_steps, desc=label or type(model).__name__, disable=not progress, leave=False)
-    for _ in range(num_epochs):
+    history, step, first_epoch = History(label=label), 0, 0
+    saved = _load_resume_state(resume, model, description, optimizer, scheduler, generator) if resume else None
+    if saved is not None:  # an interrupted run of exactly this training: continue after its last saved epoch
+        history, step, first_epoch = History.from_dict(saved["history"]), saved["step"], saved["epoch"]
+        history.resumed_at_step = step
+    start = last_save = time.perf_counter()
+    bar = tqdm(total=total_steps, initial=step, desc=label or type(model).__name__, disable=not progress, leave=False)
+    for epoch in range(first_epoch, num_epochs):
         model.train()
         epoch_losses = []
         for x_raw, y_raw in batches(inputs, targets, recipe.batch_size, shuffle=True, generator=generator):
@@ -311,7 +355,11 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
             record.update({f"val_{name}": value for name, value in scores.items()})
         history.log_epoch(record)
         bar.set_postfix({k: round(v, 4) for k, v in record.items()})
+        if resume is not None and epoch + 1 < num_epochs and time.perf_counter() - last_save >= RESUME_EVERY_SECONDS:
+            history.seconds += time.perf_counter() - start
+            start = last_save = time.perf_counter()
+            _save_resume_state(resume, model, description, optimizer, scheduler, history, step, epoch + 1, generator)
     bar.close()
     model.eval()
-    history.seconds = time.perf_counter() - start
+    history.seconds += time.perf_counter() - start
     return history

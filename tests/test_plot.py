@@ -57,3 +57,12 @@ def test_feature_maps_filters_overlay_and_panels():
     panels = plot.before_after({"clean": torch.rand(1, 8, 8), "noisy, PSNR 20.0 dB": torch.rand(1, 8, 8)})
     assert [a.get_title() for a in panels] == ["clean", "noisy, PSNR 20.0 dB"]
     assert plot.figure_of(panels) is panels[0].figure
+
+
+def test_metric_curves_draw_one_panel_per_metric_and_keep_each_runs_colour():
+    curves = {"plain": {"pixel error": [0.2, 0.1], "Rand error": [0.5, 0.4]},
+              "weighted": {"pixel error": [0.3, 0.2], "Rand error": [0.6, 0.3]}}
+    axes = plot.metric_curves([0.3, 0.5], curves, xlabel="threshold", marks={"0.5": 0.5})
+    assert [ax.get_title() for ax in axes] == ["pixel error", "Rand error"]
+    assert [line.get_color() for line in axes[0].lines[:2]] == [line.get_color() for line in axes[1].lines[:2]]
+    plt.close("all")

@@ -34,3 +34,15 @@ def test_a_run_reports_each_asserting_cell_with_its_margin(tmp_path):
     assert cells[0].printed == "(cell before:) margin 1" and "only seed 0 holds" in cells[1].printed
     table = robustness.table(results)
     assert "summary: 1 cells x 2 runs, 2 checked, 1 failed" in table
+
+
+def test_a_tiny_run_counts_broken_code_but_not_a_missed_claim(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import os\nassert os.environ['CNNCOURSE_TINY'] == '0', 'a claim that misses'"),
+        nbformat.v4.new_code_cell("undefined_name + 1"),
+    ])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    result = robustness.execute(robustness.Run(path, "full", 0, "fp32", 1, tiny=True), tmp_path / "cache", timeout=120)
+    assert [cell.passed for cell in result.cells] == [False, False]
+    assert [cell.index for cell in robustness.code_errors(result)] == [1]  # the NameError, not the assert

@@ -6,8 +6,8 @@ import torch
 from skimage.metrics import adapted_rand_error
 
 from cnncourse.errors import InputShapeError
-from cnncourse.metrics.segmentation import (dice, foreground_iou, pixel_error, rand_error, segmentation_scores,
-                                            threshold_probabilities)
+from cnncourse.metrics.segmentation import (dice, foreground_iou, pixel_error, rand_error, rand_error_of_cells,
+                                            scores_by_threshold, segmentation_scores, threshold_probabilities)
 
 
 @pytest.fixture
@@ -85,3 +85,24 @@ def test_probabilities_and_mismatched_shapes_are_explained():
         pixel_error(np.full((2, 2), 0.7), np.ones((2, 2)))
     with pytest.raises(InputShapeError, match="same shape"):
         dice(np.ones((2, 2)), np.ones((3, 3)))
+
+
+def test_rand_error_of_cells_ignores_how_thick_the_membranes_are_drawn():
+    label = np.ones((20, 20), dtype=np.uint8)
+    label[:, 10] = 0  # two cells, a one-pixel wall
+    thick = label.copy()
+    thick[:, 8:13] = 0  # the same two cells, a five-pixel wall
+    assert rand_error(thick, label) > 0.05  # predicted wall pixels inside labelled cells count against it
+    assert rand_error_of_cells(thick, label) == pytest.approx(0.0, abs=1e-9)
+    merged = label.copy()
+    merged[5:8, 10] = 1  # a gap in the wall: one cell instead of two
+    assert rand_error_of_cells(merged, label) > 0.3
+
+
+def test_scores_by_threshold_score_each_thresholded_prediction():
+    label = np.ones((20, 20), dtype=np.uint8)
+    label[:, 10] = 0
+    probability = torch.tensor(label, dtype=torch.float32) * 0.6 + 0.2  # 0.2 on the wall, 0.8 inside
+    scores = scores_by_threshold(probability, label, [0.1, 0.5, 0.9])
+    assert scores["pixel error"] == pytest.approx([1 / 20, 0.0, 19 / 20])
+    assert scores["Rand error of cells"][1] == pytest.approx(0.0, abs=1e-9)

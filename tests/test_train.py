@@ -344,3 +344,31 @@ def test_schedules_set_the_learning_rate_of_each_step(schedule, expected):
         optimizer.step()
         scheduler.step()
     assert seen == pytest.approx(expected, abs=1e-4)
+
+
+def test_an_interrupted_run_continues_from_its_resume_state_exactly(private_cache, monkeypatch):
+    monkeypatch.setattr(train, "RESUME_EVERY_SECONDS", 0.0)  # save after every epoch
+    images, labels = _toy_problem(64)
+    recipe = Recipe(steps=12, batch_size=16, augment=True, precision="fp32")  # 3 epochs of 4 steps, random crops
+    options = {"prepare": Preprocess(), "progress": False, "device": torch.device("cpu")}
+    torch.manual_seed(0)
+    start = small_cnn(num_classes=2, widths=(4,))
+    straight = copy.deepcopy(start)
+    whole = train.fit(straight, (images, labels), recipe, cache_name="whole", **options)
+
+    class Disconnect(Exception):
+        pass
+
+    def disconnect(model, step):
+        if step == 10:  # in the third epoch: the state after two epochs was saved
+            raise Disconnect
+
+    with pytest.raises(Disconnect):
+        train.fit(copy.deepcopy(start), (images, labels), recipe, cache_name="resumed", on_step=disconnect, **options)
+    assert len(list((private_cache / "checkpoints").glob("resumed-*.resume.pt"))) == 1
+    resumed_model = copy.deepcopy(start)
+    resumed = train.fit(resumed_model, (images, labels), recipe, cache_name="resumed", **options)
+    assert resumed.resumed_at_step == 8 and resumed.step_loss == whole.step_loss
+    for a, b in zip(straight.state_dict().values(), resumed_model.state_dict().values()):
+        assert torch.equal(a, b)
+    assert not list((private_cache / "checkpoints").glob("*.resume.pt"))  # done: only the finished checkpoint stays

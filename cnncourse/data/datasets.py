@@ -21,7 +21,7 @@ import torchvision
 from PIL import Image, UnidentifiedImageError
 from torchvision.datasets.utils import check_integrity
 
-from ..config import DATA_ENV, data_dir
+from ..config import DATA_ENV, data_dir, tiny_run
 from ..errors import DataIntegrityError
 from .cache import cached_tensors, fingerprint, parse_manifest
 from .containers import ImageData, SegmentationData
@@ -32,6 +32,7 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+TINY_PER_CLASS = {"train": 20, "test": 10}  # images per class in a tiny run
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
@@ -172,7 +173,12 @@ def load_cifar10(split: str = "train", *, download: bool = True) -> ImageData:
     key = (fingerprint(_folder_key(folder / split), _folder_key_of_file(folder / "MANIFEST.sha256"))
            if folder.name == "cifar10" else _folder_key(folder))
     tensors = cached_tensors(f"cifar10-{split}", key, lambda: _cifar_from_folder(folder, split))
-    return ImageData(tensors["images"], tensors["labels"], CIFAR10_CLASSES, split, "cifar10")
+    return _cut_if_tiny(ImageData(tensors["images"], tensors["labels"], CIFAR10_CLASSES, split, "cifar10"))
+
+
+def _cut_if_tiny(dataset: ImageData) -> ImageData:
+    """The dataset, or in a tiny run (``CNNCOURSE_TINY=1``) a few images of each class of it."""
+    return dataset.subset(TINY_PER_CLASS[dataset.split]) if tiny_run() else dataset
 
 
 def _download_torchvision(key: str, dataset_class: type, split: str, download: bool) -> Path:
@@ -243,7 +249,7 @@ def _load_mnist_family(key: str, dataset_class: type, classes: tuple[str, ...], 
 
     cache_key = fingerprint(*[_folder_key_of_file(p) for p in key_files])
     tensors = cached_tensors(f"{key}-{split}", cache_key, convert)
-    return ImageData(tensors["images"], tensors["labels"], classes, split, key)
+    return _cut_if_tiny(ImageData(tensors["images"], tensors["labels"], classes, split, key))
 
 
 def load_mnist(split: str = "train", *, download: bool = True) -> ImageData:

@@ -1,9 +1,11 @@
-"""Charts of results: training curves, quality against noise level, gradient norms across depth, 2-D codes."""
+"""Charts of results: training curves, quality against noise level, gradient norms across depth, 2-D codes,
+metrics against a setting (a threshold, a number of training images)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from torch import Tensor
@@ -92,3 +94,23 @@ def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = No
     ax.set(xlabel="weight layer (1 = first conv, last = classifier)", ylabel=ylabel, title=title)
     ax.legend()
     return ax
+
+
+def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequence[float]]], *, xlabel: str,
+                  marks: Mapping[str, float] | None = None, logx: bool = False,
+                  axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """One panel per metric against ``xs``, one line per run (same colour in every panel); ``marks`` dotted."""
+    metrics = list(next(iter(curves.values())))
+    if axes is None:
+        axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), layout="constrained")[1]
+    for ax, metric in zip(axes, metrics):
+        for colour, (name, scores) in enumerate(curves.items()):
+            ax.plot(xs, scores[metric], marker="o", color=f"C{colour}", label=name)
+        for label, value in (marks or {}).items():
+            ax.axvline(value, color="gray", linestyle=":", linewidth=1)
+            ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=8, va="top")
+        ax.set(xlabel=xlabel, ylabel=metric, title=metric, xscale="log" if logx else "linear")
+        if logx:
+            ax.set_xticks(list(xs), [f"{x:g}" for x in xs])
+    axes[0].legend(fontsize=8)
+    return list(axes)

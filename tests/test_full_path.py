@@ -1,0 +1,31 @@
+"""The `full` code path of every notebook, run on a CPU at tiny size (CNNCOURSE_TINY=1).
+
+`full` is what a learner on a GPU runs; here its branches, recipes (schedules, augmentation), data loaders
+and model sizes run with a few images per class and two steps per training, so a mistake in a `full` branch
+fails here rather than on a learner's GPU. The lessons' claims cannot hold at that size: a failed assert
+is expected, any other error is a defect.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cnncourse import robustness
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory) -> Path:
+    """Converted datasets shared by all notebooks (each run still gets checkpoints of its own)."""
+    return Path(os.environ["CNNCOURSE_CACHE"]) / "full-path" if "CNNCOURSE_CACHE" in os.environ \
+        else tmp_path_factory.mktemp("full-path")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem[:2] for path in NOTEBOOKS])
+def test_the_full_profile_runs_at_tiny_size(notebook, shared_cache, needs_data):
+    result = robustness.execute(robustness.Run(notebook, "full", 0, "auto", 2, tiny=True), shared_cache,
+                                timeout=900)
+    errors = robustness.code_errors(result)
+    assert not errors, "\n".join(f"cell {cell.index}: {cell.printed}" for cell in errors)
