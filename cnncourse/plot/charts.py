@@ -97,9 +97,13 @@ def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = No
 
 
 def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequence[float]]], *, xlabel: str,
-                  marks: Mapping[str, float] | None = None, logx: bool = False,
-                  axes: Sequence[Axes] | None = None) -> list[Axes]:
-    """One panel per metric against ``xs``, one line per run (same colour in every panel); ``marks`` dotted."""
+                  marks: Mapping[str, float] | None = None, references: Mapping[str, Mapping[str, float]] | None = None,
+                  logx: bool = False, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """One panel per metric against ``xs``, one line per run (same colour in every panel).
+
+    ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn dashed in gray,
+    {metric: {label: value}}, e.g. a baseline's score.
+    """
     metrics = list(next(iter(curves.values())))
     if axes is None:
         axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), layout="constrained")[1]
@@ -109,8 +113,12 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
             ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=8, va="top")
+        for label, value in (references or {}).get(metric, {}).items():
+            ax.axhline(value, color="gray", linestyle="--", linewidth=1, label=label)
         ax.set(xlabel=xlabel, ylabel=metric, title=metric, xscale="log" if logx else "linear")
         if logx:
+            ax.minorticks_off()
             ax.set_xticks(list(xs), [f"{x:g}" for x in xs])
-    axes[0].legend(fontsize=8)
+        if metric in (references or {}) or ax is axes[0]:
+            ax.legend(fontsize=8)
     return list(axes)

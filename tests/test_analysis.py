@@ -1,4 +1,4 @@
-"""Diagnostics: gradient norms per layer, the loss landscape along the gradient, block deletion."""
+"""analysis: gradient norms per layer, the loss landscape along the gradient, block deletion, multiply-adds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnncourse import analysis as diagnostics, models
+from cnncourse import analysis, models
 from cnncourse.models.resnet import CifarResNet
 
 
@@ -16,7 +16,7 @@ def tiny_batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_weight_layers_are_listed_input_to_output() -> None:
-    names = [name for name, _ in diagnostics.weight_layers(models.resnet20())]
+    names = [name for name, _ in analysis.weight_layers(models.resnet20())]
     assert len(names) == 20
     assert names[0] == "stem.0" and names[1] == "blocks.0.conv1" and names[-1] == "head.2"
 
@@ -25,18 +25,18 @@ def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
     torch.manual_seed(0)
     model = CifarResNet(8).eval()
     x, y = tiny_batch()
-    norms = diagnostics.layer_gradient_norms(model, x, y)
+    norms = analysis.layer_gradient_norms(model, x, y)
     assert not model.training and all(p.grad is None for p in model.parameters())
     model.train()
     nn.functional.cross_entropy(model(x), y).backward()
-    assert list(norms) == [name for name, _ in diagnostics.weight_layers(model)]
+    assert list(norms) == [name for name, _ in analysis.weight_layers(model)]
     assert norms["blocks.1.conv2"] == pytest.approx(float(model.blocks[1].conv2.weight.grad.norm()), rel=1e-5)
     assert norms["head.2"] == pytest.approx(float(model.head[2].weight.grad.norm()), rel=1e-5)
-    relative = diagnostics.layer_gradient_norms(model, x, y, measure="relative")
+    relative = analysis.layer_gradient_norms(model, x, y, measure="relative")
     weight = model.blocks[1].conv2.weight
     assert relative["blocks.1.conv2"] == pytest.approx(norms["blocks.1.conv2"] / float(weight.norm()), rel=1e-5)
     with pytest.raises(ValueError, match="measure"):
-        diagnostics.layer_gradient_norms(model, x, y, measure="rms")
+        analysis.layer_gradient_norms(model, x, y, measure="rms")
 
 
 def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_skips() -> None:
@@ -44,7 +44,7 @@ def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_sk
     ratios = {}
     for name, kwargs in {"plain": dict(block=models.PlainBlock, batch_norm=False), "residual": dict(block=models.BasicBlock)}.items():
         torch.manual_seed(0)
-        norms = list(diagnostics.layer_gradient_norms(CifarResNet(32, init_scale=0.8, **kwargs), x, y).values())
+        norms = list(analysis.layer_gradient_norms(CifarResNet(32, init_scale=0.8, **kwargs), x, y).values())
         ratios[name] = norms[0] / norms[-2]  # first conv over last conv
     assert ratios["plain"] < 1e-3 < 0.1 < ratios["residual"]
 
@@ -57,7 +57,7 @@ def test_landscape_probe_on_a_quadratic_matches_the_formula() -> None:
     a = 3.0
     loss_fn = lambda out, target: 0.5 * a * (out ** 2).mean()  # noqa: E731 (a loss on the output only)
     x, y = torch.ones(4, 1), torch.zeros(4)
-    probe = diagnostics.landscape_along_gradient(model, x, y, step_sizes=(0.1, 0.2), loss_fn=loss_fn)
+    probe = analysis.landscape_along_gradient(model, x, y, step_sizes=(0.1, 0.2), loss_fn=loss_fn)
     g = a * 2.0
     expected_w = [2.0, 2.0 - 0.1 * g, 2.0 - 0.2 * g]
     assert probe.step_sizes == (0.0, 0.1, 0.2)
@@ -75,7 +75,7 @@ def test_landscape_probe_restores_weights_and_batch_norm_statistics() -> None:
     model = CifarResNet(8).eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x, y = tiny_batch()
-    probe = diagnostics.landscape_along_gradient(model, x, y, step_sizes=(0.01, 0.1))
+    probe = analysis.landscape_along_gradient(model, x, y, step_sizes=(0.01, 0.1))
     assert len(probe.losses) == 3 and probe.losses[1] < probe.losses[0]  # a small step downhill lowers the loss
     assert not model.training
     for key, value in model.state_dict().items():
@@ -90,35 +90,35 @@ def test_deletion_sweep_gives_one_accuracy_per_block_matching_evaluate() -> None
     generator = torch.Generator().manual_seed(0)
     test = ImageData(torch.randint(0, 256, (20, 3, 16, 16), dtype=torch.uint8, generator=generator),
                      torch.randint(0, 10, (20,), generator=generator), tuple("abcdefghij"), "test", "random")
-    accuracies = diagnostics.deletion_sweep(model, test)
+    accuracies = analysis.deletion_sweep(model, test)
     assert len(accuracies) == 3
     assert accuracies[1] == evaluate(model.without_block(1), test)["accuracy"]
     with pytest.raises(TypeError, match="without_block"):
-        diagnostics.deletion_sweep(nn.Linear(2, 2), test)
+        analysis.deletion_sweep(nn.Linear(2, 2), test)
 
 
 def test_multiply_adds_of_one_convolution_and_of_resnet18() -> None:
     conv = nn.Conv2d(3, 8, 3, padding=1)
-    assert diagnostics.multiply_adds(conv, (1, 3, 10, 10)) == 8 * 10 * 10 * 3 * 3 * 3
+    assert analysis.multiply_adds(conv, (1, 3, 10, 10)) == 8 * 10 * 10 * 3 * 3 * 3
     linear = nn.Sequential(nn.Flatten(), nn.Linear(12, 5))
-    assert diagnostics.multiply_adds(linear, (1, 3, 2, 2)) == 60
+    assert analysis.multiply_adds(linear, (1, 3, 2, 2)) == 60
     from torchvision.models import resnet18
     with torch.device("meta"):
         net = resnet18()
-    assert round(diagnostics.multiply_adds(net, (1, 3, 224, 224)) / 1e9, 2) == 1.81  # 1.8 GFLOPs in He et al. 2015
+    assert round(analysis.multiply_adds(net, (1, 3, 224, 224)) / 1e9, 2) == 1.81  # 1.8 GFLOPs in He et al. 2015
 
 
 def test_kept_skill_is_one_when_unharmed_and_zero_at_chance():
-    assert diagnostics.kept_skill([0.8, 0.8], 0.8, chance=0.1) == pytest.approx(1.0)
-    assert diagnostics.kept_skill([0.1, 0.1], 0.8, chance=0.1) == pytest.approx(0.0)
+    assert analysis.kept_skill([0.8, 0.8], 0.8, chance=0.1) == pytest.approx(1.0)
+    assert analysis.kept_skill([0.1, 0.1], 0.8, chance=0.1) == pytest.approx(0.0)
     with pytest.raises(ValueError, match="no better than chance"):
-        diagnostics.kept_skill([0.1], 0.1, chance=0.1)
+        analysis.kept_skill([0.1], 0.1, chance=0.1)
 
 
 def test_landscape_probe_restores_channels_last_weights_exactly():
     torch.manual_seed(0)
     model = models.resnet20().to(memory_format=torch.channels_last)  # as fit leaves a trained model
     before = {name: t.clone() for name, t in model.state_dict().items()}
-    diagnostics.landscape_along_gradient(model, torch.randn(8, 3, 32, 32), torch.arange(8) % 10)
+    analysis.landscape_along_gradient(model, torch.randn(8, 3, 32, 32), torch.arange(8) % 10)
     assert all(torch.equal(before[name], t) for name, t in model.state_dict().items())
     assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
