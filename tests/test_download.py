@@ -1,10 +1,6 @@
 """The real download path, against a local HTTP server on 127.0.0.1 serving the shared data."""
 
-import functools
-import http.server
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,29 +9,6 @@ from cnncourse import data
 from cnncourse.errors import DataIntegrityError, DataNotFoundError
 
 pytestmark = pytest.mark.network
-
-
-@pytest.fixture
-def serve():
-    """Start an HTTP server on 127.0.0.1 for a folder; yield a function folder -> base URL."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture

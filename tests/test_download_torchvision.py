@@ -4,17 +4,13 @@ The archives are built here in torchvision's own formats (a tar.gz of pickled ba
 and torchvision's URLs and MD5s are pointed at them, so the whole path runs offline in a few seconds.
 """
 
-import functools
 import gzip
 import hashlib
-import http.server
 import io
-import os
 import pickle
 import re
 import socket
 import tarfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,38 +32,6 @@ CLASSES = {"cifar10": data.CIFAR10_CLASSES, "mnist": data.MNIST_CLASSES, "fashio
 # The file a damage test spoils: for the MNISTs the second one, so that the first is already unpacked.
 DAMAGED = {"cifar10": CIFAR_ARCHIVE, "mnist": "mnist/train-labels-idx1-ubyte.gz",
            "fashion_mnist": "fashion_mnist/train-labels-idx1-ubyte.gz"}
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    cut: frozenset[str] = frozenset()  # paths sent only half way, as when a connection breaks
-
-    def copyfile(self, source, outputfile) -> None:
-        if self.path.lstrip("/") in self.cut:
-            outputfile.write(source.read(os.fstat(source.fileno()).st_size // 2))  # Content-Length says all of it
-        else:
-            super().copyfile(source, outputfile)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def serve():
-    """Start an HTTP server on 127.0.0.1 for a folder; yield a function (folder, cut paths) -> base URL."""
-    servers = []
-
-    def start(folder: Path, cut: tuple[str, ...] = ()) -> str:
-        handler_class = type("Handler", (QuietHandler,), {"cut": frozenset(cut)})
-        handler = functools.partial(handler_class, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()  # quick to shut down
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
