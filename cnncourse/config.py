@@ -28,6 +28,7 @@ THREADS_ENV = "CNNCOURSE_THREADS"
 SEED_ENV = "CNNCOURSE_SEED"
 PRECISION_ENV = "CNNCOURSE_PRECISION"
 TINY_ENV = "CNNCOURSE_TINY"
+PAPER_ENV = "CNNCOURSE_PAPER"
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
@@ -121,16 +122,26 @@ def precision_setting() -> str:
     return value
 
 
+def _switch(name: str, meaning: str) -> bool:
+    """An on/off environment variable: 1 on, 0 or unset off, anything else an error that says so."""
+    value = os.environ.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{name} must be 1 ({meaning}) or 0 / unset; got {value!r}.")
+    return value == "1"
+
+
 def tiny_run() -> bool:
     """``CNNCOURSE_TINY=1``: run a profile's code with every dataset and training cut to a few images and steps.
 
     For testing that the code of a profile (``full`` above all) runs on a CPU in minutes; its numbers mean
     nothing and the lessons' claims are not expected to hold.
     """
-    value = os.environ.get(TINY_ENV, "").strip()
-    if value not in ("", "0", "1"):
-        raise ValueError(f"{TINY_ENV} must be 1 (cut every size) or 0 / unset; got {value!r}.")
-    return value == "1"
+    return _switch(TINY_ENV, "cut every size")
+
+
+def paper_schedules() -> bool:
+    """``CNNCOURSE_PAPER=1``: in ``full``, train with the papers' exact schedules where they are longer."""
+    return _switch(PAPER_ENV, "the papers' schedules in full")
 
 
 def pick_device(prefer: str | None = None) -> torch.device:

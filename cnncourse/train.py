@@ -303,6 +303,55 @@ def _load_resume_state(path: Path, model: nn.Module, description: str, optimizer
     return saved
 
 
+def _is_classification(outputs: Tensor, targets: Tensor) -> bool:
+    """Scores (N, classes) against one class index per example."""
+    return outputs.ndim == 2 and targets.ndim == 1 and not targets.is_floating_point()
+
+
+ANNOUNCE_ABOVE_SECONDS = 60.0  # a run expected to take longer says first what it will do and for how long
+
+
+class _LengthAnnouncer:
+    """Times a few steps after a warm-up, then says once what a long run will do and about how long it takes."""
+
+    warmup_steps = 3  # not timed: first calls allocate memory and pick kernels
+    timed_steps = 5
+
+    def __init__(self, label: str, recipe: Recipe, first_step: int, total_steps: int, num_examples: int,
+                 device: torch.device, resumable: bool):
+        self.label, self.recipe, self.total_steps, self.num_examples = label, recipe, total_steps, num_examples
+        self.device, self.resumable = device, resumable
+        self.start_step = first_step + self.warmup_steps
+        self.started = 0.0
+
+    def after_step(self, step: int) -> None:
+        if step == self.start_step:
+            self.started = self._now()
+        elif step == self.start_step + self.timed_steps:
+            seconds_per_step = (self._now() - self.started) / self.timed_steps
+            remaining = seconds_per_step * (self.total_steps - step)
+            if remaining > ANNOUNCE_ABOVE_SECONDS:
+                print(self.message(remaining), flush=True)
+
+    def message(self, remaining_seconds: float) -> str:
+        recipe, epochs = self.recipe, self.total_steps * self.recipe.batch_size / self.num_examples
+        device = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else self.device.type
+        minutes = remaining_seconds / 60
+        length = f"about {minutes:.0f} min" if minutes >= 2 else f"about {remaining_seconds:.0f} s"
+        said = (f"{self.label}: {self.total_steps:,} steps of {recipe.batch_size} images ({epochs:.1f} epochs of "
+                f"{self.num_examples:,}), {recipe.precision} on {device}: {length} more at the speed of steps "
+                f"{self.start_step + 1}-{self.start_step + self.timed_steps}.")
+        if self.resumable:
+            said += (f" Saved every {RESUME_EVERY_SECONDS / 60:.0f} min: running the cell again after an interruption "
+                     "continues from there.")
+        return said
+
+    def _now(self) -> float:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)  # the GPU runs ahead of Python: wait for the steps to finish
+        return time.perf_counter()
+
+
 def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, val, metrics: Mapping[str, Metric],
            device: torch.device, label: str, progress: bool, on_step: Callable | None, resume: Path | None,
            description: str) -> History:
@@ -324,16 +373,21 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
         history, step, first_epoch = History.from_dict(saved["history"]), saved["step"], saved["epoch"]
         history.resumed_at_step = step
     start = last_save = time.perf_counter()
-    bar = tqdm(total=total_steps, initial=step, desc=label or type(model).__name__, disable=not progress, leave=False)
+    label = label or type(model).__name__
+    bar = tqdm(total=total_steps, initial=step, desc=label, disable=not progress, leave=False)
+    announcer = _LengthAnnouncer(label, recipe, step, total_steps, len(inputs), device, resume is not None)
     for epoch in range(first_epoch, num_epochs):
         model.train()
-        epoch_losses = []
+        epoch_losses, epoch_correct = [], []
         for x_raw, y_raw in batches(inputs, targets, recipe.batch_size, shuffle=True, generator=generator):
             x, y = train_prepare(x_raw.to(device, non_blocking=True), y_raw.to(device, non_blocking=True), True)
             if x.ndim == 4:
                 x = x.contiguous(memory_format=torch.channels_last)
             with autocast_for(device, recipe.precision):
-                loss = loss_fn(model(x).float(), y)
+                outputs = model(x).float()
+                loss = loss_fn(outputs, y)
+            if _is_classification(outputs, y):  # the running training accuracy, as papers measure training error
+                epoch_correct.append((outputs.detach().argmax(1) == y).float().mean())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -342,6 +396,7 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
             history.images_seen += len(x)
             step += 1
             bar.update()
+            announcer.after_step(step)
             if on_step is not None:
                 on_step(model, step)
             if step == total_steps:
@@ -349,6 +404,8 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
         losses = torch.stack(epoch_losses).float().cpu().tolist()  # one sync per epoch, not per step
         history.step_loss.extend(losses)
         record = {"train_loss": sum(losses) / len(losses)}
+        if epoch_correct:
+            record["train_accuracy"] = torch.stack(epoch_correct).mean().item()
         if val is not None:
             scores = evaluate(model, val, loss_fn=loss_fn, prepare=prepare, metrics=metrics, device=device,
                               precision=recipe.precision)

@@ -45,6 +45,16 @@ def test_training_curves_one_line_per_run():
     assert len(ax.get_lines()) == 2 and ax.get_lines()[0].get_ydata().tolist() == [3, 2, 1]
 
 
+def test_error_curves_draw_the_seed_mean_thin_for_training_bold_for_test():
+    seeds = [History(epochs={"train_accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}),
+             History(epochs={"train_accuracy": [0.7, 0.9], "val_accuracy": [0.6, 0.8]})]
+    ax = plot.error_curves({"net": seeds}, colours={"net": "red"})
+    training, test = ax.get_lines()
+    assert training.get_ydata() == pytest.approx([40, 20]) and test.get_ydata() == pytest.approx([50, 30])
+    assert training.get_linewidth() < test.get_linewidth() and training.get_color() == "red"
+    assert len(ax.collections) == 2  # a band per error: the range over seeds
+
+
 def test_feature_maps_filters_overlay_and_panels():
     assert len(plot.feature_maps(torch.randn(5, 6, 6), columns=5)) == 5
     assert len(plot.filters(torch.randn(4, 3, 3, 3), columns=4)) == 4

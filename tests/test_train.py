@@ -38,6 +38,20 @@ def test_fit_learns_and_records_history():
     assert history.final_train_loss(4) < 0.5 * history.step_loss[0]
     assert history.last("val_accuracy") > 0.9
     assert history.images_seen == 3 * 256
+    running = history.epochs["train_accuracy"]  # measured on the batches as they were trained
+    assert len(running) == 3 and running[0] < running[-1] and running[-1] > 0.9
+
+
+def test_the_running_training_accuracy_counts_the_right_answers():
+    images, labels = _toy_problem(64)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 2))
+    prepare = lambda x, y, train: (x.float(), torch.zeros_like(y))  # noqa: E731 - every answer 'class 0'
+    with torch.no_grad():
+        model[1].weight.zero_()
+        model[1].bias.copy_(torch.tensor([1.0, 0.0]))  # always says class 0
+    history = train.fit(model, (images, labels), Recipe(steps=1, batch_size=64, lr=1e-9), prepare=prepare,
+                        progress=False, device=torch.device("cpu"))
+    assert history.epochs["train_accuracy"] == [1.0]
 
 
 def test_fit_runs_exact_number_of_steps():
@@ -104,6 +118,31 @@ def test_every_named_recipe_exists_for_every_profile():
         assert recipes.get(name, "smoke").total_steps(1000) <= recipes.get(name, "full").total_steps(50_000), name
     with pytest.raises(KeyError, match="resnet-cifar"):
         recipes.get("resnet")
+
+
+def test_the_paper_switch_runs_the_papers_schedule_in_full_only(monkeypatch):
+    monkeypatch.delenv(config.PAPER_ENV, raising=False)
+    course = recipes.get("resnet-cifar", "full")
+    monkeypatch.setenv(config.PAPER_ENV, "1")
+    paper = recipes.get("resnet-cifar", "full")
+    assert paper.steps == 64_000 and course.steps < paper.steps  # He et al. 2015, sec. 4.2
+    assert course.but(steps=paper.steps) == paper  # the same recipe, only shorter
+    assert recipes.get("autoencoder", "full") == recipes.RECIPES["autoencoder"]["full"]  # no paper schedule
+    with pytest.raises(ValueError, match="CNNCOURSE_PROFILE=full"):
+        recipes.get("resnet-cifar", "standard")
+    monkeypatch.setenv(config.PAPER_ENV, "yes")
+    with pytest.raises(ValueError, match="CNNCOURSE_PAPER must be 1"):
+        recipes.get("resnet-cifar", "full")
+
+
+def test_a_long_run_says_first_what_it_will_do_and_for_how_long(monkeypatch, capsys):
+    data = _toy_problem(64)
+    train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), progress=False, label="toy")
+    assert capsys.readouterr().out == ""  # a short run trains silently
+    monkeypatch.setattr(train, "ANNOUNCE_ABOVE_SECONDS", -1.0)
+    train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), progress=False, label="toy")
+    said = capsys.readouterr().out
+    assert said.startswith("toy: 12 steps of 8 images (1.5 epochs of 64)") and "steps 4-8" in said, said
 
 
 def test_augmentation_needs_a_prepare_that_can_augment():
