@@ -66,15 +66,6 @@ def test_isbi2012_train_and_test(needs_data):
     assert abs(train.images.float().mean().item() - 126.16) < 0.01
 
 
-def test_a_tiny_run_keeps_every_isbi_slice_but_only_its_corner(needs_data, monkeypatch):
-    whole = data.load_isbi2012("train")
-    monkeypatch.setenv("CNNCOURSE_TINY", "1")
-    corner = data.load_isbi2012("train")
-    assert corner.images.shape == (30, 1, 256, 256) and corner.ids == whole.ids
-    assert torch.equal(corner.images, whole.images[..., :256, :256])
-    assert torch.equal(corner.masks, whole.masks[:, :256, :256])
-
-
 def test_second_load_comes_from_the_tensor_cache_quickly(needs_data, private_cache):
     data.load_cifar10("test")
     cached = list((private_cache / "tensors").glob("cifar10-test-*.pt"))

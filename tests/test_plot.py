@@ -55,6 +55,14 @@ def test_error_curves_draw_the_seed_mean_thin_for_training_bold_for_test():
     assert len(ax.collections) == 2  # a band per error: the range over seeds
 
 
+def test_gradient_norms_keep_each_network_in_its_style():
+    styles = {"plain": {"color": "red", "linestyle": ":"}}
+    ax = plot.gradient_norms({"plain": [1.0, 0.1], "residual": [1.0, 1.0]}, styles=styles)
+    plain, residual = ax.get_lines()
+    assert plain.get_color() == "red" and plain.get_linestyle() == ":" and residual.get_linestyle() == "-"
+    assert ax.get_yscale() == "log"
+
+
 def test_feature_maps_filters_overlay_and_panels():
     assert len(plot.feature_maps(torch.randn(5, 6, 6), columns=5)) == 5
     assert len(plot.filters(torch.randn(4, 3, 3, 3), columns=4)) == 4

@@ -13,7 +13,6 @@ import os
 import shutil
 import stat
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,6 @@ MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 TINY_PER_CLASS = {"train": 20, "test": 10}  # images per class in a tiny run
-TINY_ISBI_SIZE = 256  # a tiny run keeps the top-left 256 x 256 pixels of every ISBI slice
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
@@ -295,14 +293,5 @@ def load_isbi2012(split: str = "train", *, download: bool = True, base_url: str 
         folder = fetch_isbi2012(download_root() / "isbi2012", base_url=base_url, split=split)
     tensors = cached_tensors(f"isbi2012-{split}", fingerprint(folder.resolve(), *sorted(read_isbi_manifest().values())),
                              lambda: _read_isbi(folder, split))
-    return _crop_if_tiny(SegmentationData(tensors["images"], tensors.get("masks"), ISBI_CLASSES, split, "isbi2012",
-                                          tuple(tensors["ids"])))
-
-
-def _crop_if_tiny(slices: SegmentationData) -> SegmentationData:
-    """The slices, or in a tiny run the top-left corner of each (every slice and its code path stay)."""
-    if not tiny_run():
-        return slices
-    size = TINY_ISBI_SIZE
-    masks = None if slices.masks is None else slices.masks[:, :size, :size]
-    return replace(slices, images=slices.images[..., :size, :size], masks=masks)
+    return SegmentationData(tensors["images"], tensors.get("masks"), ISBI_CLASSES, split, "isbi2012",
+                            tuple(tensors["ids"]))

@@ -106,11 +106,15 @@ def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None =
 
 
 def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = None, title: str = "",
-                   ylabel: str = "gradient norm ‖g‖") -> Axes:
-    """One line per network: a gradient measure of each weight layer, first layer to last, on a log scale."""
+                   ylabel: str = "gradient norm ‖g‖", styles: Mapping[str, Mapping[str, object]] | None = None) -> Axes:
+    """One line per network: a gradient measure of each weight layer, first layer to last, on a log scale.
+
+    ``styles`` gives a network's line its colour and style (``{"plain-56": {"color": "C3", "linestyle": "-"}}``),
+    so that a network looks the same in every figure.
+    """
     ax = axes_or_new(ax, (7, 4))
     for label, values in norms.items():
-        ax.semilogy(range(1, len(values) + 1), list(values), marker=".", label=label)
+        ax.semilogy(range(1, len(values) + 1), list(values), marker=".", label=label, **(styles or {}).get(label, {}))
     ax.set(xlabel="weight layer (1 = first conv, last = classifier)", ylabel=ylabel, title=title)
     ax.legend()
     return ax
