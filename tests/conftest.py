@@ -26,6 +26,11 @@ def data_root() -> Path | None:
     return SHARED_DATA if SHARED_DATA.is_dir() else None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: JupyterLab then reuses the checkpoints that the nbval kernels saved."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _real_data(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Point the course at the real data and keep converted tensors in a folder of this test run."""
