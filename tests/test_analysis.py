@@ -122,3 +122,16 @@ def test_landscape_probe_restores_channels_last_weights_exactly():
     analysis.landscape_along_gradient(model, torch.randn(8, 3, 32, 32), torch.arange(8) % 10)
     assert all(torch.equal(before[name], t) for name, t in model.state_dict().items())
     assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_block_outputs_are_what_each_block_passes_on_and_leave_no_hooks():
+    torch.manual_seed(0)
+    model = CifarResNet(20).eval()
+    x = torch.randn(4, 3, 32, 32)
+    outputs = analysis.block_outputs(model, x)
+    assert not model.training and not model.blocks[0]._forward_hooks  # its mode restored, no hook left
+    assert [tuple(o.shape[1:]) for o in outputs] == [(16, 32, 32)] * 3 + [(32, 16, 16)] * 3 + [(64, 8, 8)] * 3
+    model.train()  # block_outputs runs in training mode (batch statistics)
+    with torch.no_grad():
+        expected = model.blocks[:2](model.stem(x))
+    torch.testing.assert_close(outputs[1], expected)

@@ -53,6 +53,16 @@ def test_error_curves_draw_the_seed_mean_thin_for_training_bold_for_test():
     assert training.get_ydata() == pytest.approx([40, 20]) and test.get_ydata() == pytest.approx([50, 30])
     assert training.get_linewidth() < test.get_linewidth() and training.get_color() == "red"
     assert len(ax.collections) == 2  # a band per error: the range over seeds
+    ax.figure.canvas.draw()
+    assert all(tick == int(tick) for tick in ax.get_xticks())  # whole epochs
+
+
+def test_layer_percentiles_draw_the_median_inside_its_bands():
+    outputs = [torch.arange(101.0), 10 * torch.arange(101.0)]  # percentiles are the values themselves
+    ax = plot.layer_percentiles(outputs, colour="green")
+    median, = ax.get_lines()
+    assert median.get_ydata() == pytest.approx([50, 500]) and median.get_color() == "green"
+    assert len(ax.collections) == 2  # the middle 90% and 50%
 
 
 def test_gradient_norms_keep_each_network_in_its_style():

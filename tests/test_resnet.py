@@ -77,6 +77,17 @@ def test_preact_block_has_nothing_after_the_addition() -> None:
     assert (block(x) < 0).any()  # no final ReLU: the identity path carries negative values through
 
 
+def test_preact_block_that_downsamples_shortcuts_from_the_preactivated_input() -> None:
+    torch.manual_seed(0)
+    block = PreActBlock(16, 32, 2).eval()
+    block.bn1.running_mean.fill_(1.0)  # BN shifts the input: a raw and a pre-activated skip path differ
+    x = torch.randn(4, 16, 8, 8)
+    activated = F.relu(block.bn1(x))
+    residual = block.conv2(F.relu(block.bn2(block.conv1(activated))))
+    torch.testing.assert_close(block(x), residual + Shortcut(32, 2)(activated))
+    assert not torch.allclose(block(x), residual + Shortcut(32, 2)(x))  # not the raw input
+
+
 def test_option_a_shortcut_subsamples_and_zero_pads() -> None:
     x = torch.randn(2, 16, 8, 8)
     y = Shortcut(32, 2)(x)
@@ -118,6 +129,20 @@ def test_init_scale_multiplies_the_he_initialization() -> None:
     assert abs(float(base.blocks[4].conv2.weight.detach().std()) - (2 / (32 * 9)) ** 0.5) < 0.01  # He: sqrt(2 / fan_out)
     with pytest.raises(ValueError, match="positive"):
         CifarResNet(20, init_scale=0)
+
+
+@pytest.mark.parametrize("activation", [nn.Tanh, nn.Sigmoid])
+def test_saturating_activations_come_with_glorot_initialization(activation: type[nn.Module]) -> None:
+    torch.manual_seed(0)
+    model = CifarResNet(20, block=PlainBlock, batch_norm=False, activation=activation)
+    assert not any(isinstance(m, nn.ReLU) for m in model.modules())
+    assert isinstance(model.blocks[0].activation, activation) and isinstance(model.stem[-1], activation)
+    weight = model.blocks[4].conv2.weight.detach()  # 32 -> 32 channels, 3x3
+    assert abs(float(weight.std()) - (2 / (2 * 32 * 9)) ** 0.5) < 0.01  # Glorot: sqrt(2 / (fan_in + fan_out))
+    x = torch.randn(2, 3, 32, 32)
+    assert model(x).shape == (2, 10)
+    with pytest.raises(ValueError, match="nn.Tanh"):
+        CifarResNet(20, activation=nn.GELU)
 
 
 def test_batch_norm_off_gives_biases_and_no_bn_layers() -> None:

@@ -1,6 +1,7 @@
-"""Looking at networks: sizes and multiply-adds, receptive fields, gradients, ablations, codes, filters."""
+"""Looking at networks: sizes and multiply-adds, receptive fields, gradients, activations, ablations, codes, filters."""
 
 from .ablation import deletion_sweep, kept_skill
+from .activations import block_outputs
 from .embedding import nearest_centroid_accuracy, pca_2d
 from .filters import colour_share
 from .gradients import LandscapeProbe, landscape_along_gradient, layer_gradient_norms, weight_layers

@@ -5,6 +5,9 @@ Plain and residual networks are the same class with another block passed in, as 
 ``PreActBlock`` (the pre-activation block of He et al. 2016). Shortcuts that change shape use the
 paper's option A (stride-2 subsampling and zero-padded channels: no parameters), so the parameter
 counts match the paper's table (ResNet-20: 0.27M ... ResNet-110: 1.7M).
+
+The activation is ReLU with He initialization, as in the papers; ``activation=nn.Tanh`` or ``nn.Sigmoid``
+builds the same net with the activation and the initialization (Glorot's) of the nets before them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ class PaperResult(NamedTuple):
     params_m: float
     test_error: float
 
+
+# activation -> the initialization it is used with: He et al. 2015 ("Delving deep") for ReLU, Glorot & Bengio
+# 2010 for the saturating activations before it
+INITIALIZATION = {nn.ReLU: "He", nn.Tanh: "Glorot", nn.Sigmoid: "Glorot"}
 
 PAPER_TABLE6 = {20: PaperResult(0.27, 8.75), 32: PaperResult(0.46, 7.51), 44: PaperResult(0.66, 7.17),
                 56: PaperResult(0.85, 6.97), 110: PaperResult(1.7, 6.43)}
@@ -57,9 +64,11 @@ class PlainBlock(nn.Module):
 
     preactivation = False  # True: batch norm and ReLU come before each conv (He et al. 2016)
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, *, batch_norm: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, *, batch_norm: bool = True,
+                 activation: type[nn.Module] = nn.ReLU) -> None:
         super().__init__()
         self.out_channels, self.stride = out_channels, stride
+        self.activation = activation()  # no state: one module serves both places
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=not batch_norm)
         bn1_channels = in_channels if self.preactivation else out_channels
         self.bn1 = nn.BatchNorm2d(bn1_channels) if batch_norm else nn.Identity()
@@ -71,17 +80,17 @@ class PlainBlock(nn.Module):
 
     def residual(self, x: Tensor) -> Tensor:
         """The two weight layers: (N, C_in, H, W) -> (N, C_out, H / stride, W / stride)."""
-        return self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return self.bn2(self.conv2(self.activation(self.bn1(self.conv1(x)))))
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(self.residual(x))
+        return self.activation(self.residual(x))
 
 
 class BasicBlock(PlainBlock):
     """The residual block of He et al. 2015: ReLU(F(x) + x), with option-A shortcuts."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(self.residual(x) + self.shortcut(x))
+        return self.activation(self.residual(x) + self.shortcut(x))
 
 
 class PreActBlock(PlainBlock):
@@ -90,10 +99,15 @@ class PreActBlock(PlainBlock):
     preactivation = True
 
     def residual(self, x: Tensor) -> Tensor:
-        return self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x))))))
+        return self.conv2(self.activation(self.bn2(self.conv1(self.activation(self.bn1(x))))))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.residual(x) + self.shortcut(x)
+        activated = self.activation(self.bn1(x))
+        residual = self.conv2(self.activation(self.bn2(self.conv1(activated))))
+        if self.stride == 1 and self.out_channels == x.shape[1]:
+            return residual + x  # the identity: nothing on the skip path
+        # where the shape changes, the shortcut starts after the shared BN-ReLU (He et al. 2016, as in their code)
+        return residual + self.shortcut(activated)
 
 
 class CifarResNet(nn.Module):
@@ -101,40 +115,47 @@ class CifarResNet(nn.Module):
 
     def __init__(self, depth: int = 20, *, block: type[PlainBlock] = BasicBlock, num_classes: int = 10,
                  in_channels: int = 3, widths: tuple[int, int, int] = (16, 32, 64), batch_norm: bool = True,
-                 init_scale: float = 1.0) -> None:
+                 activation: type[nn.Module] = nn.ReLU, init_scale: float = 1.0) -> None:
         super().__init__()
         if (depth - 2) % 6 or depth < 8:
             raise ValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
         if not (isinstance(block, type) and issubclass(block, PlainBlock)):
             raise ValueError(f"block must be PlainBlock, BasicBlock or PreActBlock (the class); got {block!r}.")
+        if activation not in INITIALIZATION:
+            raise ValueError(f"activation must be one of nn.ReLU, nn.Tanh, nn.Sigmoid (the class); got {activation!r}.")
         if init_scale <= 0:
-            raise ValueError(f"init_scale multiplies the He initialization and must be positive; got {init_scale}.")
+            raise ValueError(f"init_scale multiplies the initialization and must be positive; got {init_scale}.")
         self.depth, self.block, self.in_channels, self.init_scale = depth, block, in_channels, init_scale
+        self.activation_class = activation
         n = (depth - 2) // 6
         self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=not batch_norm))
         if not block.preactivation:  # a pre-activation net normalizes inside its first block instead
             self.stem.append(nn.BatchNorm2d(widths[0]) if batch_norm else nn.Identity())
-            self.stem.append(nn.ReLU(inplace=True))
+            self.stem.append(activation())
         blocks, channels = [], widths[0]
         for stage, width in enumerate(widths):
             for index in range(n):
                 stride = 2 if stage > 0 and index == 0 else 1
-                blocks.append(block(channels, width, stride, batch_norm=batch_norm))
+                blocks.append(block(channels, width, stride, batch_norm=batch_norm, activation=activation))
                 channels = width
         self.blocks = nn.Sequential(*blocks)
         # a pre-activation net ends in BN-ReLU: its last addition is not followed by one
         ends_in_norm = block.preactivation and batch_norm
-        self.final_norm = nn.Sequential(nn.BatchNorm2d(channels), nn.ReLU()) if ends_in_norm else nn.Identity()
+        self.final_norm = nn.Sequential(nn.BatchNorm2d(channels), activation()) if ends_in_norm else nn.Identity()
         self.head = PooledLinearHead(channels, num_classes)
         self._init_weights()
 
     def extra_repr(self) -> str:
-        return f"depth={self.depth}, block={self.block.__name__}, init_scale={self.init_scale}"
+        return (f"depth={self.depth}, block={self.block.__name__}, activation={self.activation_class.__name__}, "
+                f"init_scale={self.init_scale}")
 
     def _init_weights(self) -> None:
         for module in self.modules():
-            if isinstance(module, nn.Conv2d):  # He et al. 2015 init, times init_scale (1 = the paper's)
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            if isinstance(module, nn.Conv2d):  # the activation's initialization, times init_scale (1 = as published)
+                if INITIALIZATION[self.activation_class] == "He":
+                    nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                else:
+                    nn.init.xavier_normal_(module.weight)
                 module.weight.data.mul_(self.init_scale)
         # the classifier keeps PyTorch's default init (as torchvision's ResNets do): He init there would make the
         # first logits of a deep residual net, whose features grow with depth, needlessly large

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
 from ..train import History
@@ -57,6 +59,7 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, colours: Mapping[str,
             if len(histories) > 1:
                 ax.fill_between(epochs, errors.min(0), errors.max(0), color=colour, alpha=0.15, linewidth=0)
     ax.set(xlabel="epoch", ylabel="error (%)", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only: no tick at epoch 2.5
     ax.legend(fontsize=9)
     return ax
 
@@ -118,6 +121,29 @@ def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = No
     ax.set(xlabel="weight layer (1 = first conv, last = classifier)", ylabel=ylabel, title=title)
     ax.legend()
     return ax
+
+
+def layer_percentiles(outputs: Sequence[Tensor], *, colour: str = "C0", ax: Axes | None = None, title: str = "",
+                      ylabel: str = "output value") -> Axes:
+    """The distribution of each layer's (or block's) outputs, first to last: the median, the middle 50% and 90%."""
+    ax = axes_or_new(ax, (5, 3.5))
+    levels = torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])
+    quantiles = torch.stack([torch.quantile(_sample(output), levels) for output in outputs]).numpy()  # (layers, 5)
+    layers = np.arange(1, len(outputs) + 1)
+    ax.fill_between(layers, quantiles[:, 0], quantiles[:, 4], color=colour, alpha=0.15, linewidth=0,
+                    label="5-95%")
+    ax.fill_between(layers, quantiles[:, 1], quantiles[:, 3], color=colour, alpha=0.35, linewidth=0,
+                    label="25-75%")
+    ax.plot(layers, quantiles[:, 2], color=colour, label="median")
+    ax.set(xlabel="block (1 = first)", ylabel=ylabel, title=title)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def _sample(values: Tensor, size: int = 1_000_000) -> Tensor:
+    """At most ``size`` of the values, evenly spaced (torch.quantile takes at most 16M), as float32."""
+    flat = values.detach().flatten().float()
+    return flat[:: max(1, len(flat) // size)]
 
 
 def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequence[float]]], *, xlabel: str,
