@@ -108,6 +108,24 @@ def test_multiply_adds_of_one_convolution_and_of_resnet18() -> None:
     assert round(analysis.multiply_adds(net, (1, 3, 224, 224)) / 1e9, 2) == 1.81  # 1.8 GFLOPs in He et al. 2015
 
 
+def test_random_deletions_and_swaps_evaluate_that_many_changed_nets() -> None:
+    from cnncourse.data import ImageData
+    from cnncourse.train import evaluate
+    torch.manual_seed(0)
+    model = CifarResNet(20).eval()  # 9 blocks; pairs that can swap: (0, 1), (1, 2), (4, 5), (7, 8)
+    generator = torch.Generator().manual_seed(0)
+    test = ImageData(torch.randint(0, 256, (20, 3, 16, 16), dtype=torch.uint8, generator=generator),
+                     torch.randint(0, 10, (20,), generator=generator), tuple("abcdefghij"), "test", "random")
+    deletions = analysis.random_deletions(model, test, 2, draws=3, generator=torch.Generator().manual_seed(1))
+    chosen = torch.randperm(9, generator=torch.Generator().manual_seed(1))[:2].tolist()
+    assert len(deletions) == 3
+    assert deletions[0] == evaluate(model.without_block(chosen[0]).without_block(chosen[1]), test)["accuracy"]
+    swaps = analysis.random_swaps(model, test, 4, draws=2, generator=torch.Generator().manual_seed(1))
+    assert len(swaps) == 2  # four distinct pairs: never a swap undone by the same swap
+    with pytest.raises(TypeError, match="with_blocks_swapped"):
+        analysis.random_swaps(nn.Linear(2, 2), test, 1, draws=1, generator=generator)
+
+
 def test_kept_skill_is_one_when_unharmed_and_zero_at_chance():
     assert analysis.kept_skill([0.8, 0.8], 0.8, chance=0.1) == pytest.approx(1.0)
     assert analysis.kept_skill([0.1, 0.1], 0.8, chance=0.1) == pytest.approx(0.0)

@@ -110,6 +110,18 @@ def test_without_block_replaces_only_that_block_by_its_shortcut() -> None:
     assert pruned(x).shape == (2, 10)
 
 
+def test_blocks_of_the_same_shape_change_places_and_others_are_refused() -> None:
+    model = models.resnet20().eval()
+    assert model.swappable_pairs() == [0, 1, 4, 7]  # within a stage, not across a change of width
+    swapped = model.with_blocks_swapped(4)
+    assert swapped.blocks[4] is not model.blocks[4]  # a copy; the original is untouched
+    torch.testing.assert_close(swapped.blocks[4].conv1.weight, model.blocks[5].conv1.weight)
+    x = torch.randn(2, 32, 16, 16)
+    torch.testing.assert_close(swapped.blocks[4:6](x), model.blocks[4](model.blocks[5](x)))  # 5 first, then 4
+    with pytest.raises(IndexError, match="Pairs that can: \\[0, 1, 4, 7\\]"):
+        model.with_blocks_swapped(2)  # block 3 doubles the width
+
+
 def test_deleting_an_identity_block_of_a_plain_net_is_the_identity() -> None:
     model = models.plain20().eval()
     x = torch.randn(2, 3, 32, 32)

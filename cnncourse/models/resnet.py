@@ -183,6 +183,21 @@ class CifarResNet(nn.Module):
         pruned.blocks[index] = Shortcut(removed.out_channels, removed.stride)
         return pruned
 
+    def swappable_pairs(self) -> list[int]:
+        """Indices i whose blocks i and i+1 can change places: both keep the shape of their input."""
+        keeps_shape = [isinstance(block, PlainBlock) and block.stride == 1
+                       and block.conv1.in_channels == block.out_channels for block in self.blocks]
+        return [index for index in range(len(self.blocks) - 1) if keeps_shape[index] and keeps_shape[index + 1]]
+
+    def with_blocks_swapped(self, index: int) -> "CifarResNet":
+        """A copy in which blocks ``index`` and ``index + 1`` have changed places (Veit et al. 2016, §4.2)."""
+        if index not in self.swappable_pairs():
+            raise IndexError(f"Blocks {index} and {index + 1} cannot change places: both must keep the shape of "
+                             f"their input. Pairs that can: {self.swappable_pairs()}.")
+        swapped = copy.deepcopy(self)
+        swapped.blocks[index], swapped.blocks[index + 1] = swapped.blocks[index + 1], swapped.blocks[index]
+        return swapped
+
 
 def resnet20(*, num_classes: int = 10, **kwargs) -> CifarResNet:
     """CIFAR ResNet-20 (He et al. 2015, Table 6)."""
