@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import torch
 from torch import Tensor, nn
 
 
-def block_outputs(model: nn.Module, inputs: Tensor, blocks: Sequence[nn.Module] | None = None) -> list[Tensor]:
-    """The output of each of ``blocks`` (by default ``model.blocks``) on ``inputs``, first to last, detached.
+def block_outputs(model: nn.Module, inputs: Tensor) -> list[Tensor]:
+    """The output of each of ``model.blocks`` on ``inputs``, first to last, detached.
 
     The model runs in training mode, as in ``layer_gradient_norms`` (batch statistics), and is left in its mode.
     """
-    blocks = list(model.blocks if blocks is None else blocks)
     outputs: list[Tensor] = []
     hooks = [block.register_forward_hook(lambda _module, _inputs, output: outputs.append(output.detach()))
-             for block in blocks]
+             for block in model.blocks]
     was_training = model.training
     try:
         model.train()

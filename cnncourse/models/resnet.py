@@ -99,15 +99,17 @@ class PreActBlock(PlainBlock):
     preactivation = True
 
     def residual(self, x: Tensor) -> Tensor:
-        return self.conv2(self.activation(self.bn2(self.conv1(self.activation(self.bn1(x))))))
+        return self._after_preactivation(self.activation(self.bn1(x)))
+
+    def _after_preactivation(self, activated: Tensor) -> Tensor:
+        return self.conv2(self.activation(self.bn2(self.conv1(activated))))
 
     def forward(self, x: Tensor) -> Tensor:
         activated = self.activation(self.bn1(x))
-        residual = self.conv2(self.activation(self.bn2(self.conv1(activated))))
         if self.stride == 1 and self.out_channels == x.shape[1]:
-            return residual + x  # the identity: nothing on the skip path
+            return self._after_preactivation(activated) + x  # the identity: nothing on the skip path
         # where the shape changes, the shortcut starts after the shared BN-ReLU (He et al. 2016, as in their code)
-        return residual + self.shortcut(activated)
+        return self._after_preactivation(activated) + self.shortcut(activated)
 
 
 class CifarResNet(nn.Module):
@@ -190,10 +192,11 @@ class CifarResNet(nn.Module):
         return [index for index in range(len(self.blocks) - 1) if keeps_shape[index] and keeps_shape[index + 1]]
 
     def with_blocks_swapped(self, index: int) -> "CifarResNet":
-        """A copy in which blocks ``index`` and ``index + 1`` have changed places (Veit et al. 2016, §4.2)."""
-        if index not in self.swappable_pairs():
+        """A copy in which blocks ``index`` and ``index + 1`` have changed places (Veit et al. 2016)."""
+        pairs = self.swappable_pairs()
+        if index not in pairs:
             raise IndexError(f"Blocks {index} and {index + 1} cannot change places: both must keep the shape of "
-                             f"their input. Pairs that can: {self.swappable_pairs()}.")
+                             f"their input. Pairs that can: {pairs}.")
         swapped = copy.deepcopy(self)
         swapped.blocks[index], swapped.blocks[index + 1] = swapped.blocks[index + 1], swapped.blocks[index]
         return swapped
