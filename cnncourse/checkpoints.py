@@ -1,7 +1,7 @@
 """The checkpoint cache: a trained model is stored under a text that says everything that decided it.
 
 The text (model, profile, recipe, seed, every byte of the data, the loss and ``prepare`` with their settings,
-the starting weights, torch version and the package's source) is stored inside the checkpoint and compared
+the starting weights, torch version and the source of the training code) is stored inside the checkpoint and compared
 on load, so a checkpoint is reused only for exactly the same run. Files are checksummed and written
 atomically (``data.cache``): a damaged one is named in a warning, deleted and trained again.
 """
@@ -77,13 +77,23 @@ def tensor_sha256(tensor: Tensor) -> str:
     return hashlib.sha256(flat.view(torch.uint8).numpy()).hexdigest() if flat.numel() else hashlib.sha256().hexdigest()
 
 
+# The package's modules that a training run executes. Figures, analyses, widgets and exercises are not among
+# them, so editing those keeps every checkpoint valid.
+TRAINING_CODE = ("__init__.py", "checkpoints.py", "config.py", "experiments.py", "losses.py", "recipes.py",
+                 "train.py", "data", "metrics", "models")
+
+
+def source_fingerprint(root: Path, parts: tuple[str, ...] = TRAINING_CODE) -> str:
+    """A hash of every ``.py`` file under ``root`` among ``parts`` (files or folders), with its path."""
+    files = sorted(path for part in parts
+                   for path in ([root / part] if part.endswith(".py") else (root / part).rglob("*.py")))
+    return fingerprint(*(fingerprint(path.relative_to(root).as_posix(), path.read_bytes()) for path in files))
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the package's source code: checkpoints of an older version of the code are not reused."""
-    root = Path(__file__).resolve().parent
-    files = sorted(root.rglob("*.py"))
-    return fingerprint(__version__, *(fingerprint(path.relative_to(root).as_posix(), path.read_bytes())
-                                      for path in files))
+    """A hash of the training code: checkpoints made by another version of it are not reused."""
+    return fingerprint(__version__, source_fingerprint(Path(__file__).resolve().parent))
 
 
 def weights_fingerprint(model: nn.Module) -> str:

@@ -1,6 +1,7 @@
 """The training loop: learning, history, checkpoint cache, preprocessing and augmentation."""
 
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -411,3 +412,17 @@ def test_an_interrupted_run_continues_from_its_resume_state_exactly(private_cach
     for a, b in zip(straight.state_dict().values(), resumed_model.state_dict().values()):
         assert torch.equal(a, b)
     assert not list((private_cache / "checkpoints").glob("*.resume.pt"))  # done: only the finished checkpoint stays
+
+
+def test_the_code_fingerprint_covers_training_code_only(tmp_path):
+    for name in ("train.py", "models/resnet.py", "plot/charts.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    parts = ("train.py", "models")
+    before = checkpoints.source_fingerprint(tmp_path, parts)
+    (tmp_path / "plot/charts.py").write_text("x = 2\n")  # a figure changed: the checkpoints stay valid
+    assert checkpoints.source_fingerprint(tmp_path, parts) == before
+    (tmp_path / "models/resnet.py").write_text("x = 2\n")  # a model changed: every checkpoint is retrained
+    assert checkpoints.source_fingerprint(tmp_path, parts) != before
+    for part in checkpoints.TRAINING_CODE:  # the real list names real modules
+        assert (Path(checkpoints.__file__).parent / part).exists(), part
