@@ -55,7 +55,7 @@ class History:
 
     def smoothed_loss(self, window: int = 10) -> list[float]:
         """The step losses averaged over a sliding window (for plots and fair end-of-training comparisons)."""
-        losses = torch.tensor(self.step_loss)
+        losses = torch.tensor(self.step_loss, dtype=torch.float64)
         if len(losses) < window:
             return losses.tolist()
         return losses.unfold(0, window, 1).mean(1).tolist()

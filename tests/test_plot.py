@@ -45,6 +45,12 @@ def test_training_curves_one_line_per_run():
     assert len(ax.get_lines()) == 2 and ax.get_lines()[0].get_ydata().tolist() == [3, 2, 1]
 
 
+def test_smoothed_training_curves_stay_aligned_with_their_steps():
+    ax = plot.training_curves({"a": History(step_loss=[4, 2, 0, 2, 4])}, smooth=3)
+    line = ax.get_lines()[0]  # means of steps 1-3, 2-4, 3-5, each drawn at its window's last step
+    assert line.get_xdata().tolist() == [3, 4, 5] and line.get_ydata() == pytest.approx([2, 4 / 3, 2])
+
+
 def test_error_curves_draw_the_seed_mean_thin_for_training_bold_for_test():
     seeds = [History(epochs={"train_accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}),
              History(epochs={"train_accuracy": [0.7, 0.9], "val_accuracy": [0.6, 0.8]})]

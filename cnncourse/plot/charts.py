@@ -29,7 +29,8 @@ def training_curves(histories: Mapping[str, History | Outcome] | History, *, met
         history = getattr(run, "history", run)  # a History, or an experiment's Outcome
         if per == "step":
             values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
-            ax.plot(range(1, len(values) + 1), values, label=name)
+            last_step = len(history.step_loss)  # each mean is drawn at the last step of its window
+            ax.plot(range(last_step - len(values) + 1, last_step + 1), values, label=name)
             ax.set_xlabel("training step")
         else:
             values = history.epochs[metric]
