@@ -38,6 +38,15 @@ def test_channel_histograms_draws_one_curve_per_channel():
         plot.channel_histograms(torch.zeros(3, 8, 8))
 
 
+def test_channel_histograms_keep_their_shape_when_a_channel_is_standardized():
+    images = torch.randint(0, 256, (8, 3, 16, 16), dtype=torch.uint8).float() / 255
+    standardized = (images - torch.tensor([0.49, 0.48, 0.45]).view(1, 3, 1, 1)) / torch.tensor([0.25, 0.24, 0.26]).view(1, 3, 1, 1)
+    before, after = plot.channel_histograms(images).patches, plot.channel_histograms(standardized).patches
+    for raw, moved, scale in zip(before, after, (0.25, 0.24, 0.26)):  # the same counts, densities scaled by std
+        assert torch.allclose(torch.tensor(moved.get_path().vertices[:, 1]) * (1 / scale),
+                              torch.tensor(raw.get_path().vertices[:, 1]), rtol=1e-4)
+
+
 def test_training_curves_one_line_per_run():
     runs = {"a": History(step_loss=[3, 2, 1]), "b": History(step_loss=[3, 3, 3])}
     _, ax = plt.subplots()

@@ -73,21 +73,27 @@ def image_mosaic(images: Tensor, *, columns: int = 8, ax: Axes | None = None, ti
 
 def channel_histograms(images: Tensor, *, bins: int = 64, ax: Axes | None = None, title: str = "",
                        channel_names: Sequence[str] = ("R", "G", "B")) -> Axes:
-    """Histogram of pixel values for each channel of a batch (N, C, H, W), overlaid."""
+    """Histogram of pixel values for each channel of a batch (N, C, H, W), overlaid, as a density.
+
+    Each channel gets ``bins`` bins over its own range, so shifting and stretching a channel moves and scales its
+    curve but never changes its shape (shared bins would alias the 256 levels of 8-bit data into a comb).
+    """
     if not isinstance(images, Tensor) or images.ndim != 4:
         raise InputShapeError(f"channel_histograms expects images (N, C, H, W); got {describe(images)}.")
     ax = axes_or_new(ax)
-    x = images.detach().cpu().float()
-    low, high = x.min().item(), x.max().item()
+    x = images.detach().cpu().double()
     for channel in range(x.shape[1]):
         values = x[:, channel].flatten()
+        low, high = values.min().item(), values.max().item()
+        high = high if high > low else low + 1  # a constant channel: one bin of width 1
         counts = torch.histc(values, bins=bins, min=low, max=high)
-        edges = torch.linspace(low, high, bins + 1)
+        width = (high - low) / bins
         colour = CHANNEL_COLOURS[channel] if x.shape[1] == 3 else "gray"
         name = channel_names[channel] if channel < len(channel_names) else f"channel {channel}"
-        ax.stairs(counts / counts.sum(), edges, color=colour, label=name, alpha=0.8)
+        ax.stairs(counts / (counts.sum() * width), torch.linspace(low, high, bins + 1), color=colour, label=name,
+                  alpha=0.8)
     ax.set_xlabel("pixel value")
-    ax.set_ylabel("fraction of pixels")
+    ax.set_ylabel("density (fraction of pixels per unit)")
     ax.set_title(title)
     ax.legend()
     return ax
