@@ -66,6 +66,15 @@ def test_isbi2012_train_and_test(needs_data):
     assert abs(train.images.float().mean().item() - 126.16) < 0.01
 
 
+def test_a_tiny_run_keeps_every_class_and_slice_but_few_pixels_and_images(needs_data, monkeypatch):
+    full_train, full_isbi = data.load_cifar10("train"), data.load_isbi2012("train")
+    monkeypatch.setenv("CNNCOURSE_TINY", "1")
+    train, isbi = data.load_cifar10("train"), data.load_isbi2012("train")
+    assert torch.bincount(train.labels).tolist() == [20] * 10  # a few images of each class
+    assert isbi.ids == full_isbi.ids and isbi.images.shape == (30, 1, 256, 256)  # every slice, cut to a corner
+    assert torch.equal(isbi.masks, full_isbi.masks[:, :256, :256]) and len(full_train) > len(train)
+
+
 def test_second_load_comes_from_the_tensor_cache_quickly(needs_data, private_cache):
     data.load_cifar10("test")
     cached = list((private_cache / "tensors").glob("cifar10-test-*.pt"))

@@ -84,8 +84,9 @@ def test_sweep_measures_every_method_at_every_level():
     best = sweep.best_filters()
     assert list(best) == [0.1, 0.4] and all(isinstance(f, TunedFilter) for f in best.values())
     assert "noise std" in sweep.table() and len(sweep.table().splitlines()) == 3
-    ax = plot_noise_sweep(sweep, trained_at=0.4)
-    assert len(ax.get_lines()) == 5  # four methods and the training level
+    ax = plot_noise_sweep(sweep, trained_at={"identity": 0.4})
+    assert len(ax.get_lines()) == 5  # four methods and the training level, in the model's colour
+    assert ax.get_lines()[-1].get_color() == ax.get_lines()[3].get_color()
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero")  # a perfect estimate has an infinite PSNR
@@ -108,8 +109,10 @@ def test_average_sweeps_gives_mean_and_spread_across_seeds():
     assert mean.psnr["model"] == [22.0, 15.5]
     assert mean.psnr_std["model"] == pytest.approx([2 ** 0.5, 0.5 ** 0.5])
     assert "22.00 ± 1.41" in mean.table()
-    ax = plot_noise_sweep(mean)
+    ax = plot_noise_sweep(mean, trained_at={"model": (0.1, 0.3)})
     assert len(ax.collections) == 1  # one band, for the model (the noisy input does not vary with the seed)
+    bar = ax.patches[-1]  # the training range, as a bar from 0.1 to 0.3
+    assert (bar.get_x(), bar.get_x() + bar.get_width()) == pytest.approx((0.1, 0.3))
     with pytest.raises(ValueError, match="same noise levels"):
         average_sweeps([first, NoiseSweep([0.2, 0.4], first.psnr, {})])
 

@@ -67,6 +67,18 @@ def test_notebooks_are_numbered_and_start_with_the_setup_cell():
         assert "find_spec(\"cnncourse\")" in setup.source, f"{path.name}: first code cell must install the package"
 
 
+def test_committed_notebooks_keep_no_progress_bar_widgets():
+    """A finished progress bar saved as a widget reads as "0%| | 0/400" without a kernel: strip it before committing."""
+    bar = re.compile(r"\d+%\|")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                shown = data.get("text/plain", "")
+                assert not ("application/vnd.jupyter.widget-view+json" in data and bar.search(shown)), \
+                    f"{path.name} cell {index} keeps a progress bar: {shown[:60]!r}"
+
+
 def test_start_here_checks_the_same_floors_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     floors = dict(map(_name_and_floor, project["dependencies"]))

@@ -8,6 +8,7 @@ import torch
 from scipy import ndimage
 from skimage.measure import label
 
+from cnncourse.errors import InputShapeError
 from cnncourse.data.segmentation import (ISBI2012_MEAN, ISBI2012_STD, SegmentationAugment, border_weight_map,
                                          class_balance_weights, elastic_displacement, training_targets)
 from cnncourse.baselines import best_global_threshold, threshold_baseline
@@ -98,6 +99,15 @@ def test_evaluation_is_only_standardized_and_plain_masks_keep_their_shape():
     torch.manual_seed(0)
     _, mask = SegmentationAugment(crop_size=32)(images, targets[:, 0], train=True)
     assert mask.shape == (2, 32, 32)
+
+
+def test_a_slice_smaller_than_crop_and_border_gets_its_border_mirrored():
+    images, targets = stripes()  # 160 x 160
+    torch.manual_seed(0)
+    x, y = SegmentationAugment(crop_size=160, border=32)(images, targets, train=True)
+    assert x.shape == (2, 1, 160, 160) and y[:, 1].min() >= 1  # mirrored, never empty fill
+    with pytest.raises(InputShapeError, match="smaller crop_size"):
+        SegmentationAugment(crop_size=161)(images, targets, train=True)
 
 
 def test_training_targets_stack_mask_and_weight():

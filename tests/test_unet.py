@@ -79,6 +79,10 @@ def test_mirror_pad_matches_numpy_reflect():
     x = torch.arange(20.0).view(1, 1, 4, 5)
     expected = np.pad(x.numpy(), ((0, 0), (0, 0), (2, 1), (3, 0)), mode="reflect")
     assert torch.equal(mirror_pad(x, 2, 1, 3, 0), torch.from_numpy(expected))
+    wide = np.pad(x.numpy(), ((0, 0), (0, 0), (9, 4), (0, 12)), mode="reflect")  # wider than the image
+    assert torch.equal(mirror_pad(x, 9, 4, 0, 12), torch.from_numpy(wide))
+    with pytest.raises(InputShapeError, match="at least 2 x 2"):
+        mirror_pad(torch.zeros(1, 1, 1, 5), 1, 0, 0, 0)
 
 
 @pytest.mark.parametrize("padding, tile", [("same", 96), ("valid", 68)])

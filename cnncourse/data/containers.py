@@ -129,6 +129,11 @@ class SegmentationData:
         masks = None if self.masks is None else self.masks[index]
         return replace(self, images=self.images[index], masks=masks, ids=tuple(self.ids[p] for p in positions))
 
+    def corner(self, size: int) -> "SegmentationData":
+        """Every slice cut to its top-left ``size`` x ``size`` pixels."""
+        masks = None if self.masks is None else self.masks[:, :size, :size]
+        return replace(self, images=self.images[..., :size, :size], masks=masks)
+
 
 def to_float(images: Tensor) -> Tensor:
     """uint8 images in 0..255 to float32 in 0..1."""

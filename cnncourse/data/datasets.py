@@ -33,6 +33,9 @@ MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 TINY_PER_CLASS = {"train": 20, "test": 10}  # images per class in a tiny run
+# Pixels per side of every segmentation slice in a tiny run: all slices stay (notebooks pick them by number), each
+# cut to its corner, as large as `full`'s training crops (a single tile of its inference).
+TINY_SLICE_SIZE = 256
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
@@ -293,5 +296,6 @@ def load_isbi2012(split: str = "train", *, download: bool = True, base_url: str 
         folder = fetch_isbi2012(download_root() / "isbi2012", base_url=base_url, split=split)
     tensors = cached_tensors(f"isbi2012-{split}", fingerprint(folder.resolve(), *sorted(read_isbi_manifest().values())),
                              lambda: _read_isbi(folder, split))
-    return SegmentationData(tensors["images"], tensors.get("masks"), ISBI_CLASSES, split, "isbi2012",
-                            tuple(tensors["ids"]))
+    dataset = SegmentationData(tensors["images"], tensors.get("masks"), ISBI_CLASSES, split, "isbi2012",
+                               tuple(tensors["ids"]))
+    return dataset.corner(TINY_SLICE_SIZE) if tiny_run() else dataset

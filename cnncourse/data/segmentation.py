@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from scipy import ndimage
 from skimage.measure import label as connected_components
 from torch import Tensor
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
+from ..errors import InputShapeError
+from ..validate import describe
 from .cache import cached_tensors, fingerprint
 from .containers import SegmentationData
 
@@ -138,6 +141,7 @@ class SegmentationAugment:
         """One image (1, H, W) float and its targets (K, H, W): a random crop, flipped and deformed identically."""
         size = self.crop_size
         if size is not None:
+            image, target = self._mirror_border_if_short(image, target, size)
             span = size + 2 * self.border
             top = int(torch.randint(0, image.shape[-2] - span + 1, ()))
             left = int(torch.randint(0, image.shape[-1] - span + 1, ()))
@@ -153,6 +157,17 @@ class SegmentationAugment:
             image = image[:, self.border:self.border + size, self.border:self.border + size]
             target = target[:, self.border:self.border + size, self.border:self.border + size]
         return image.as_subclass(Tensor), target.as_subclass(Tensor)
+
+    def _mirror_border_if_short(self, image: Tensor, target: Tensor, size: int) -> tuple[Tensor, Tensor]:
+        """An image smaller than a crop plus its border gets the missing border mirrored on every side."""
+        if min(image.shape[-2:]) < size:
+            raise InputShapeError(f"Training crops of {size} px need images at least that large; got "
+                                  f"{describe(image)}. Use a smaller crop_size.")
+        short = max(0, size + 2 * self.border - min(image.shape[-2:]))  # <= 2 * border < image size
+        if not short:
+            return image, target
+        pad = (short // 2, short - short // 2) * 2  # (left, right, top, bottom)
+        return F.pad(image[None], pad, mode="reflect")[0], F.pad(target[None], pad, mode="reflect")[0]
 
     def __call__(self, images: Tensor, targets: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
         x = images.float() / 255.0  # (B, 1, H, W)

@@ -65,28 +65,33 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, colours: Mapping[str,
     return ax
 
 
-def noise_sweep(sweep: "NoiseSweep", *, trained_at: float | Sequence[float] | None = None,
-                     ax: Axes | None = None, title: str = "") -> Axes:
-    """PSNR against noise level, one line per method (± one std across seeds as a band, where averaged);
-    the training noise level (or range) is marked."""
+def noise_sweep(sweep: "NoiseSweep", *, trained_at: Mapping[str, float | Sequence[float]] | None = None,
+                ax: Axes | None = None, title: str = "") -> Axes:
+    """PSNR against noise level, one line per method (± one std across seeds as a band, where averaged).
+
+    ``trained_at`` marks, in a model's own colour, the noise it was trained on: a level as a dashed line, a range
+    (low, high) as a bar along the bottom of the axes.
+    """
     ax = axes_or_new(ax, (6.5, 4))
+    colours = {}
     for name, values in sweep.psnr.items():
         style = {"linestyle": ":", "color": "gray"} if name == "noisy input" else {}
         line, = ax.plot(sweep.noise_levels, values, marker="o", label=name, **style)
+        colours[name] = line.get_color()
         if name in sweep.psnr_std and name != "noisy input":  # ± one standard deviation across seeds
             low = [m - s for m, s in zip(values, sweep.psnr_std[name])]
             high = [m + s for m, s in zip(values, sweep.psnr_std[name])]
             ax.fill_between(sweep.noise_levels, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
-    if trained_at is not None:
-        low, high = (trained_at, trained_at) if np.isscalar(trained_at) else trained_at
-        if low == high:
-            ax.axvline(low, color="black", linewidth=0.8, linestyle="--", label=f"trained at {low:g}")
-        else:
-            ax.axvspan(low, high, color="gold", alpha=0.2, label=f"trained on {low:g}-{high:g}")
+    for position, (name, noise) in enumerate((trained_at or {}).items()):
+        if np.isscalar(noise):
+            ax.axvline(noise, color=colours[name], linewidth=1.2, linestyle="--", label=f"{name}: its level")
+        else:  # a bar in the bottom strip of the axes, one row per model
+            ax.axvspan(*noise, ymin=0.02 + 0.05 * position, ymax=0.05 + 0.05 * position, color=colours[name],
+                       alpha=0.8, label=f"{name}: its range")
     ax.set_xlabel("noise standard deviation (images in 0..1)")
     ax.set_ylabel("mean PSNR on test images (dB)")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
