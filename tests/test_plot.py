@@ -60,6 +60,14 @@ def test_smoothed_training_curves_stay_aligned_with_their_steps():
     assert line.get_xdata().tolist() == [3, 4, 5] and line.get_ydata() == pytest.approx([2, 4 / 3, 2])
 
 
+def test_a_short_log_axis_keeps_enough_labels():
+    ax = plot.training_curves({"a": History(step_loss=[30.0, 8.0, 2.5, 1.2])}, logy=True)
+    ax.set_ylim(1, 30)
+    ax.figure.canvas.draw()
+    labels = [tick.get_text() for tick in ax.get_yticklabels() if tick.get_text()]
+    assert {"1", "2", "5", "10", "20"} <= set(labels)  # plain numbers at 1, 2, 5 x 10^k, not only "10^0, 10^1"
+
+
 def test_error_curves_draw_the_seed_mean_thin_for_training_bold_for_test():
     seeds = [History(epochs={"train_accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}),
              History(epochs={"train_accuracy": [0.7, 0.9], "val_accuracy": [0.6, 0.8]})]

@@ -61,3 +61,19 @@ def test_png_bytes_round_trip():
     rgb = torch.randint(0, 256, (3, 5, 7), dtype=torch.uint8)
     decoded = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))))
     assert decoded.shape == (5, 7, 3) and np.array_equal(decoded, rgb.permute(1, 2, 0).numpy())
+
+
+def test_threshold_panels_titled_with_a_colour_bar_and_an_error_legend(slice_and_probability):
+    import matplotlib
+
+    matplotlib.use("agg")
+    from cnncourse import plot
+
+    view = threshold_view(*slice_and_probability, 0.5)
+    axes = plot.threshold_panels(view)
+    assert [ax.get_title() for ax in axes] == ["predicted membranes (orange)", "P(cell interior)",
+                                               "errors at threshold 0.5"]
+    middle = axes[1].get_images()[0].get_array()
+    assert middle[0, -1] == pytest.approx(1.0, abs=1 / 255) and middle[0, 0] == pytest.approx(0.0, abs=1 / 255)
+    assert len(axes[0].figure.axes) == 4  # the three panels and the colour bar
+    assert [text.get_text() for text in axes[2].get_legend().get_texts()] == ["missed membrane", "false membrane"]

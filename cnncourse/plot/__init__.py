@@ -1,7 +1,7 @@
 """Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on."""
 
-from .base import axes_or_new, figure_of
+from .base import axes_or_new, figure_of, log_scale
 from .charts import (embedding, error_curves, gradient_norms, layer_percentiles, metric_curves, noise_sweep,
                      training_curves)
 from .images import (CHANNEL_COLOURS, as_display_image, before_after, channel_histograms, feature_maps, filters,
-                     image_grid, image_mosaic, restored_examples, segmentation_overlay, show_image)
+                     image_grid, image_mosaic, restored_examples, segmentation_overlay, show_image, threshold_panels)

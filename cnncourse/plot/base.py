@@ -1,4 +1,4 @@
-"""What every plot shares: new axes when none are given, and the figure of some axes."""
+"""What every plot shares: new axes when none are given, the figure of some axes, readable log axes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 
 def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
@@ -29,3 +30,13 @@ def figure_of(axes: Axes | Sequence[Axes]) -> Figure:
     """The figure that holds ``axes``."""
     first = axes if isinstance(axes, Axes) else list(axes)[0]
     return first.figure
+
+
+def log_scale(ax: Axes, axis: str = "y") -> Axes:
+    """A log scale labelled at 1, 2 and 5 times each power of ten, in plain numbers (a short range keeps labels)."""
+    getattr(ax, f"set_{axis}scale")("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    target.set_minor_locator(NullLocator())
+    return ax

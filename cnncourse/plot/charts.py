@@ -16,7 +16,7 @@ from ..train import History
 
 if TYPE_CHECKING:
     from ..experiments import NoiseSweep, Outcome
-from .base import axes_or_new
+from .base import axes_or_new, log_scale
 
 
 def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
@@ -38,7 +38,7 @@ def training_curves(histories: Mapping[str, History | Outcome] | History, *, met
             ax.set_xlabel("epoch")
     ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
     if logy:
-        ax.set_yscale("log")
+        log_scale(ax, "y")
     ax.set_title(title)
     ax.legend()
     return ax

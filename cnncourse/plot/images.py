@@ -3,7 +3,7 @@ segmentation overlays, before/after panels, restored images with their PSNR."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -17,6 +17,9 @@ from ..errors import InputShapeError
 from ..metrics.image_quality import psnr
 from ..validate import describe
 from .base import _grid_axes, axes_or_new
+
+if TYPE_CHECKING:
+    from ..widgets.segmentation_explorer import ThresholdView
 
 
 CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
@@ -169,4 +172,27 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
                 ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=8)
             if c == 0:
                 ax.set_ylabel(name, fontsize=8)
+    return list(axes)
+
+
+def threshold_panels(view: "ThresholdView", *, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """A thresholded slice as three titled panels: predicted membranes, P(interior) with its colour bar, the errors."""
+    from ..widgets.segmentation_explorer import FALSE_MEMBRANE, MISSED_MEMBRANE
+    from matplotlib.patches import Patch
+
+    width = view.panel.shape[-1] // 3
+    overlay, heat, errors = (view.panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each
+    if axes is None:
+        axes = plt.subplots(1, 3, figsize=(13, 4.8), layout="constrained")[1]
+    show_image(overlay, ax=axes[0], title="predicted membranes (orange)")
+    shown = axes[1].imshow(heat[0].float().numpy() / 255, cmap="gray", vmin=0, vmax=1)
+    axes[1].set_axis_off()
+    axes[1].set_title("P(cell interior)", fontsize=10)
+    plt.colorbar(shown, ax=axes[1], shrink=0.8, label="P(interior)")
+    show_image(errors, ax=axes[2], title=f"errors at threshold {view.threshold:g}")
+    axes[2].legend(handles=[Patch(color=[c / 255 for c in MISSED_MEMBRANE], label="missed membrane"),
+                            Patch(color=[c / 255 for c in FALSE_MEMBRANE], label="false membrane")],
+                   loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
+    for ax in axes:
+        ax.title.set_fontsize(10)
     return list(axes)
