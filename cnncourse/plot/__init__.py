@@ -1,5 +1,6 @@
 """Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on."""
 
+from . import diagrams
 from .base import axes_or_new, figure_of, log_scale
 from .charts import (embedding, error_curves, gradient_norms, layer_percentiles, metric_curves, noise_sweep,
                      training_curves)

@@ -1,0 +1,207 @@
+"""Diagrams drawn from the models themselves: a block's layers in the order it calls them, a U-Net's "U" from the
+shapes its stages report, a convolution from its weight tensor. Change a model and its picture follows."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+from torch import Tensor, nn
+
+from .base import axes_or_new
+from .images import CHANNEL_COLOURS
+
+LAYER_COLOURS = {"conv": "#a6cee3", "batch norm": "#fdbf6f", "activation": "#b2df8a"}
+STEP_COLOURS = {"conv": "tab:blue", "pool": "tab:red", "up": "tab:green", "skip": "gray", "join": "black",
+                "head": "tab:purple"}
+
+
+def _called_children(module: nn.Module, run: Callable[[], object]) -> list[nn.Module]:
+    """The direct children of ``module`` in the order ``run()`` calls them (forward hooks, removed after)."""
+    called: list[nn.Module] = []
+    handles = [child.register_forward_hook(lambda child, inputs, output: called.append(child))
+               for child in module.children()]
+    try:
+        with torch.no_grad():
+            run()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return called
+
+
+def _layer_label(layer: nn.Module) -> tuple[str, str]:
+    """(text, kind) of one layer of a block: '3x3 conv, 16', 'batch norm', 'ReLU'."""
+    if isinstance(layer, nn.Conv2d):
+        stride = f", stride {layer.stride[0]}" if layer.stride[0] > 1 else ""
+        return f"{layer.kernel_size[0]}x{layer.kernel_size[1]} conv, {layer.out_channels}{stride}", "conv"
+    if isinstance(layer, nn.BatchNorm2d):
+        return "batch norm", "batch norm"
+    return type(layer).__name__, "activation"
+
+
+def block_layers(block: nn.Module, x: Tensor) -> tuple[list[tuple[str, str]], int | None]:
+    """The layers a CIFAR ResNet block calls on ``x``, in order, as (text, kind); and after how many of them its
+    skip connection is added (None: a plain block, whose output is the activation of its two weight layers)."""
+    block.eval()
+    called = [layer for layer in _called_children(block, lambda: block(x)) if not isinstance(layer, nn.Identity)]
+    in_residual = [layer for layer in _called_children(block, lambda: block.residual(x))
+                   if not isinstance(layer, nn.Identity)]
+    with torch.no_grad():
+        plain = torch.equal(block(x), block.activation(block.residual(x)))
+    return [_layer_label(layer) for layer in called], None if plain else len(in_residual)
+
+
+def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = 2.2, height: float = 0.55) -> None:
+    ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, facecolor=colour, edgecolor="black",
+                           linewidth=0.8))
+    ax.text(x, y, text, ha="center", va="center", fontsize=10)
+
+
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], colour: str = "black",
+           style: str = "-|>", **kwargs) -> None:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=colour, linewidth=1.2,
+                                 shrinkA=0, shrinkB=0, **kwargs))
+
+
+def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (1, 16, 8, 8),
+                    axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """Each block as a column of its layers, top to bottom, with its skip connection (if any) drawn beside it.
+
+    ``blocks`` maps a title to a block (``PlainBlock(16, 16)``, ``BasicBlock(16, 16)``, ...); the layers and the
+    place of the addition come from running the block on a random input of ``in_shape``.
+    """
+    if axes is None:
+        axes = plt.subplots(1, len(blocks), figsize=(3.4 * len(blocks), 5.2), layout="constrained")[1]
+    axes = [axes] if isinstance(axes, Axes) else list(axes)
+    x = torch.randn(*in_shape, generator=torch.Generator().manual_seed(0))
+    for ax, (title, block) in zip(axes, blocks.items()):
+        layers, add_after = block_layers(block, x)
+        rows = ["x"] + [text for text, _ in layers] + ["output"]
+        kinds = [None] + [kind for _, kind in layers] + [None]
+        if add_after is not None:  # the addition is a row of its own
+            rows.insert(add_after + 1, "+")
+            kinds.insert(add_after + 1, "add")
+        ys = [-1.0 * i for i in range(len(rows))]
+        for row, (text, kind, y) in enumerate(zip(rows, kinds, ys)):
+            if kind == "add":
+                ax.add_patch(Circle((0, y), 0.22, facecolor="white", edgecolor="black", linewidth=1.0))
+                ax.text(0, y, "+", ha="center", va="center", fontsize=13)
+            elif kind is None:
+                ax.text(0, y, text, ha="center", va="center", fontsize=11, style="italic")
+            else:
+                _box(ax, 0, y, text, LAYER_COLOURS[kind])
+            if row:
+                _arrow(ax, (0, ys[row - 1] - 0.3), (0, y + 0.3))
+        if add_after is not None:
+            plus = ys[add_after + 1]  # the skip: out to the right of the layers, down, and into the addition
+            ax.plot([0.2, 1.45, 1.45], [ys[0], ys[0], plus], color="tab:red", linewidth=1.4)
+            _arrow(ax, (1.45, plus), (0.24, plus), colour="tab:red")
+            ax.text(1.55, (ys[0] + plus) / 2, "identity\n(skip)", color="tab:red", fontsize=10, va="center")
+        ax.set_xlim(-1.3, 2.5)
+        ax.set_ylim(ys[-1] - 0.6, 0.6)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=11)
+    return axes
+
+
+def _unet_step(name: str) -> str:
+    """The kind of step that produced the stage ``name`` (a name of ``UNet.stages``)."""
+    for key, step in (("max-pool", "pool"), ("up-conv", "up"), ("concatenate", "join"), ("head", "head")):
+        if key in name:
+            return step
+    return "conv"
+
+
+def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None = None) -> Axes:
+    """The "U" of a U-Net from its stages (``UNet.stages``): a box per feature map, as wide as its channels, one
+    row per resolution; max-pooling down the left, up-convolution up the right, skip connections across."""
+    ax = axes_or_new(ax, (11, 4.6))
+    sizes = sorted({shape[-1] for _, shape in stages}, reverse=True)
+    widest = max(shape[1] for _, shape in stages)
+    position: dict[str, tuple[float, float]] = {}
+    previous = None
+    for index, (name, shape) in enumerate(stages):
+        x, y = float(index), -float(sizes.index(shape[-1]))
+        width = 0.15 + 0.6 * shape[1] / widest
+        concatenated = "concatenate" in name
+        ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else "#a6cee3",
+                               edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
+        ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=9)
+        if previous is not None:
+            step = _unet_step(name)
+            _arrow(ax, (previous[0] + 0.2, previous[1]), (x - width / 2 - 0.02, y), colour=STEP_COLOURS[step])
+        previous = (x, y)
+        position[name] = (x, y)
+    for name, (x, y) in position.items():  # skip connections, routed under the row: encoder output -> concatenation
+        if "concatenate" in name:
+            level = name.split(":")[0].replace("up", "down")
+            start = position[f"{level}: 2 x conv3x3"]
+            ax.plot([start[0], start[0], x], [y - 0.3, y - 0.45, y - 0.45], color=STEP_COLOURS["skip"],
+                    linestyle="--", linewidth=1.2)
+            _arrow(ax, (x, y - 0.45), (x, y - 0.3), colour=STEP_COLOURS["skip"])
+    for row, size in enumerate(sizes):
+        ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=9)
+    handles = [plt.Line2D([], [], color=colour, label=label) for label, colour in
+               (("two 3x3 convs", STEP_COLOURS["conv"]), ("max-pool 2x2", STEP_COLOURS["pool"]),
+                ("up-conv 2x2", STEP_COLOURS["up"]), ("copy (skip connection)", STEP_COLOURS["skip"]),
+                ("concatenate", STEP_COLOURS["join"]), ("1x1 conv (classes)", STEP_COLOURS["head"]))]
+    ax.legend(handles=handles, loc="lower center", ncol=6, fontsize=9, frameon=False, bbox_to_anchor=(0.5, -0.12))
+    ax.set_xlim(-2.2, len(stages))
+    ax.set_ylim(-len(sizes) + 0.3, 0.9)
+    ax.set_axis_off()
+    ax.set_title("the U-Net's stages: channels above each box, image size per row; hatched: concatenated skip",
+                 fontsize=10)
+    return ax
+
+
+def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes:
+    """What ``conv`` computes, drawn from its weight tensor (C_out, C_in, k, k): every output channel has one kernel
+    per input channel; each kernel filters its own input plane, and the responses are summed (plus a bias)."""
+    ax = axes_or_new(ax, (11, 1.6 + 1.3 * conv.out_channels))
+    out_channels, in_channels, k, _ = conv.weight.shape
+    plane = 1.0
+
+    def square(x: float, y: float, size: float, colour: str, text: str = "") -> None:
+        ax.add_patch(Rectangle((x, y), size, size, facecolor=colour, edgecolor="black", linewidth=0.8, alpha=0.55))
+        if text:
+            ax.text(x + size / 2, y - 0.12, text, ha="center", va="top", fontsize=9)
+
+    colours = CHANNEL_COLOURS if in_channels == 3 else ["gray"] * in_channels
+    names = ("R", "G", "B") if in_channels == 3 else [f"in {c}" for c in range(in_channels)]
+    top = 1.3 * (out_channels - 1)
+    for c in range(in_channels):  # the input planes, stacked at the left
+        square(0.25 * c, top - 0.25 * c, plane, colours[c])
+    ax.text(0.5, top + plane + 0.35, f"input: {in_channels} planes", ha="center", fontsize=10)
+    kernel = 0.45 * plane * k / 3
+    right = 4.6 + 1.0 * in_channels  # where the responses end
+    for o in range(out_channels):
+        y = 1.3 * (out_channels - 1 - o)
+        last = o == out_channels - 1
+        _arrow(ax, (1.7, y + 0.5), (2.1, y + 0.5))
+        for c in range(in_channels):  # one k x k kernel per input plane
+            square(2.2 + 0.7 * c, y + 0.27, kernel, colours[c], names[c] if last else "")
+        ax.text(2.2 + 0.35 * in_channels, y + 1.0, f"output {o}: {in_channels} kernels of {k}x{k}", ha="center",
+                fontsize=9)
+        _arrow(ax, (2.25 + 0.7 * in_channels, y + 0.5), (4.5, y + 0.5))
+        for c in range(in_channels):  # each kernel's response to its own plane, summed
+            square(4.6 + 1.0 * c, y + 0.15, 0.7 * plane, colours[c])
+            ax.text(4.6 + 1.0 * c + 0.85, y + 0.5, "+" if c < in_channels - 1 else "+ bias", va="center",
+                    fontsize=11 if c < in_channels - 1 else 9)
+        if o == 0:
+            ax.text(4.5 + 0.5 * in_channels, y + 1.0, "responses, summed", ha="center", fontsize=9)
+        _arrow(ax, (right + 0.45, y + 0.5), (right + 0.85, y + 0.5))
+        square(right + 0.95, y + 0.15, 0.7 * plane, "0.6", f"feature map {o}" if last else "")
+        if not last:
+            ax.text(right + 1.3, y - 0.12, f"feature map {o}", ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.3, right + 2.0)
+    ax.set_ylim(-0.7, top + plane + 0.8)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(f"nn.Conv2d({in_channels}, {out_channels}, {k}): weight {tuple(conv.weight.shape)}, "
+                 f"{conv.weight.numel() + (conv.bias.numel() if conv.bias is not None else 0)} parameters", fontsize=10)
+    return ax

@@ -1,0 +1,53 @@
+"""Diagrams drawn from the models: layer order and skip position come from running the block, boxes from shapes."""
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.patches import Circle, Rectangle
+from torch import nn
+
+from cnncourse import models
+from cnncourse.models.resnet import BasicBlock, PlainBlock, PreActBlock
+from cnncourse.plot import diagrams
+
+
+def teardown_function():
+    plt.close("all")
+
+
+def test_block_layers_follow_the_call_order_and_find_the_addition():
+    x = torch.randn(2, 16, 8, 8)
+    plain, plain_add = diagrams.block_layers(PlainBlock(16, 16), x)
+    basic, basic_add = diagrams.block_layers(BasicBlock(16, 16), x)
+    preact, preact_add = diagrams.block_layers(PreActBlock(16, 16), x)
+    assert [text for text, _ in basic] == ["3x3 conv, 16", "batch norm", "ReLU", "3x3 conv, 16", "batch norm", "ReLU"]
+    assert plain == basic and plain_add is None and basic_add == 5  # added before the last ReLU
+    assert [kind for _, kind in preact][:3] == ["batch norm", "activation", "conv"] and preact_add == 6  # added last
+    no_bn, _ = diagrams.block_layers(PlainBlock(16, 32, stride=2, batch_norm=False), x)
+    assert [text for text, _ in no_bn] == ["3x3 conv, 32, stride 2", "ReLU", "3x3 conv, 32", "ReLU"]
+
+
+def test_residual_blocks_draw_one_addition_per_residual_block():
+    axes = diagrams.residual_blocks({"plain": PlainBlock(16, 16), "residual": BasicBlock(16, 16)})
+    additions = [sum(isinstance(p, Circle) for p in ax.patches) for ax in axes]
+    assert additions == [0, 1] and [ax.get_title() for ax in axes] == ["plain", "residual"]
+
+
+def test_unet_shape_draws_a_box_per_stage_and_a_skip_per_level():
+    unet = models.unet_small(depth=2, base_width=4)
+    stages = unet.stages(torch.zeros(1, 1, 32, 32))
+    ax = diagrams.unet_shape(stages)
+    assert sum(isinstance(p, Rectangle) for p in ax.patches) == len(stages)
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2  # one skip connection per level
+    assert {"32 x 32", "16 x 16", "8 x 8"} <= {text.get_text() for text in ax.texts}
+
+
+def test_multichannel_convolution_draws_a_kernel_per_input_and_output_channel():
+    conv = nn.Conv2d(3, 2, 3)
+    ax = diagrams.multichannel_convolution(conv)
+    squares = sum(isinstance(p, Rectangle) for p in ax.patches)
+    assert squares == 3 + 2 * (3 + 3 + 1)  # input planes; per output: kernels, responses, feature map
+    assert "56 parameters" in ax.get_title()
