@@ -51,3 +51,15 @@ def test_multichannel_convolution_draws_a_kernel_per_input_and_output_channel():
     squares = sum(isinstance(p, Rectangle) for p in ax.patches)
     assert squares == 3 + 2 * (3 + 3 + 1)  # input planes; per output: kernels, responses, feature map
     assert "56 parameters" in ax.get_title()
+
+
+def test_inception_module_draws_each_branch_from_its_layers():
+    from cnncourse.models.inception import GOOGLENET_3A, InceptionModule
+
+    naive = diagrams.inception_module(InceptionModule(192, GOOGLENET_3A, factorized_5x5=False, reductions=False),
+                                      in_channels=192)
+    reduced = diagrams.inception_module(InceptionModule(192, GOOGLENET_3A, factorized_5x5=False), in_channels=192)
+    texts = {text.get_text() for text in reduced.texts}
+    assert {"1x1 conv 192→16", "5x5 conv 16→32", "15,872\nweights", "concatenate: 256 channels"} <= texts
+    assert "5x5 conv 192→32" in {text.get_text() for text in naive.texts}
+    assert "387,072 conv weights" in naive.get_title() and "163,328 conv weights" in reduced.get_title()

@@ -205,3 +205,45 @@ def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes
     ax.set_title(f"nn.Conv2d({in_channels}, {out_channels}, {k}): weight {tuple(conv.weight.shape)}, "
                  f"{conv.weight.numel() + (conv.bias.numel() if conv.bias is not None else 0)} parameters", fontsize=10)
     return ax
+
+
+def _branch_layers(branch: nn.Module) -> list[tuple[str, str]]:
+    """(text, kind) of the convolutions and pools of one Inception branch, in order."""
+    layers = []
+    for layer in branch.modules():
+        if isinstance(layer, nn.Conv2d):
+            k = layer.kernel_size[0]
+            layers.append((f"{k}x{k} conv {layer.in_channels}→{layer.out_channels}", "1x1" if k == 1 else "conv"))
+        elif isinstance(layer, nn.MaxPool2d):
+            layers.append((f"{layer.kernel_size}x{layer.kernel_size} max-pool", "pool"))
+    return layers
+
+
+def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax: Axes | None = None) -> Axes:
+    """An Inception module as its four branches side by side, each layer with its channels, the concatenation that
+    joins them, and each branch's conv weights under it (drawn from the module's own layers)."""
+    ax = axes_or_new(ax, (7, 4.5))
+    branches = [module.branch1, module.branch3, module.branch5, module.branch_pool]
+    columns = [_branch_layers(branch) for branch in branches]
+    depth = max(len(layers) for layers in columns)
+    colours = {"1x1": "#cab2d6", "conv": LAYER_COLOURS["conv"], "pool": "#fb9a99"}
+    _box(ax, 3.3, 0, f"input: {in_channels} channels", "white", width=4.0)
+    bottom = -1.0 * (depth + 1)
+    for column, (branch, layers) in enumerate(zip(branches, columns)):
+        x = 2.2 * column
+        previous = (3.3, -0.3)
+        for row, (text, kind) in enumerate(layers, start=1):
+            y = -1.0 * row
+            _arrow(ax, previous, (x, y + 0.3))
+            _box(ax, x, y, text, colours[kind], width=2.0)
+            previous = (x, y - 0.3)
+        _arrow(ax, previous, (x, bottom + 0.3))
+        weights = sum(conv.weight.numel() for conv in branch.modules() if isinstance(conv, nn.Conv2d))
+        ax.text(x, bottom - 0.45, f"{weights:,}\nweights", fontsize=9, color="dimgray", ha="center", va="top")
+    _box(ax, 3.3, bottom, f"concatenate: {module.out_channels} channels", "white", width=8.6)
+    total = sum(conv.weight.numel() for conv in module.modules() if isinstance(conv, nn.Conv2d))
+    ax.set_title(f"{title}\n{total:,} conv weights" if title else f"{total:,} conv weights", fontsize=10)
+    ax.set_xlim(-1.2, 7.8)
+    ax.set_ylim(bottom - 1.3, 0.5)
+    ax.set_axis_off()
+    return ax
