@@ -63,3 +63,11 @@ def test_inception_module_draws_each_branch_from_its_layers():
     assert {"1x1 conv 192→16", "5x5 conv 16→32", "15,872\nweights", "concatenate: 256 channels"} <= texts
     assert "5x5 conv 192→32" in {text.get_text() for text in naive.texts}
     assert "387,072 conv weights" in naive.get_title() and "163,328 conv weights" in reduced.get_title()
+
+
+def test_padding_and_stride_report_the_output_size_the_layer_returns():
+    layers = [nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3, padding=1, stride=2)]
+    axes = diagrams.padding_and_stride(layers, size=5)
+    assert [ax.get_title().splitlines()[1] for ax in axes] == ["5x5 input → 3x3 output", "5x5 input → 3x3 output"]
+    cells = [sum(p.get_linewidth() < 1 for p in ax.patches) for ax in axes]
+    assert cells == [25, 49]  # the input alone; with a ring of padding

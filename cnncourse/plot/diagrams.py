@@ -247,3 +247,36 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
     ax.set_ylim(bottom - 1.3, 0.5)
     ax.set_axis_off()
     return ax
+
+
+def padding_and_stride(layers: Sequence[nn.Conv2d], *, size: int = 5, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """Where each layer's kernel lands on a ``size`` x ``size`` input: the input cells (gray), the zero padding
+    (dashed), the first two kernel positions along a row (blue, then orange), and the output size the layer
+    returns when run on such an input."""
+    if axes is None:
+        axes = plt.subplots(1, len(layers), figsize=(3.3 * len(layers), 3.8), layout="constrained")[1]
+    axes = [axes] if isinstance(axes, Axes) else list(axes)
+    widest = max(size + 2 * layer.padding[0] for layer in layers)  # one scale for every panel
+    for ax, layer in zip(axes, layers):
+        (k, _), (stride, _), (pad, _) = layer.kernel_size, layer.stride, layer.padding
+        with torch.no_grad():
+            out = layer(torch.zeros(1, layer.in_channels, size, size)).shape[-1]
+        full = size + 2 * pad
+        for row in range(full):
+            for col in range(full):
+                inside = pad <= row < pad + size and pad <= col < pad + size
+                ax.add_patch(Rectangle((col, full - 1 - row), 1, 1, facecolor="0.85" if inside else "white",
+                                       edgecolor="0.4", linewidth=0.6, linestyle="-" if inside else "--"))
+        for step, colour in ((0, "tab:blue"), (1, "tab:orange")):  # the first two positions along the top row
+            left = step * stride
+            if left + k <= full:
+                ax.add_patch(Rectangle((left + 0.06 * step, full - k - 0.06 * step), k, k, fill=False,
+                                       edgecolor=colour, linewidth=2.2))
+        margin = (widest - full) / 2
+        ax.set_xlim(-margin - 0.3, full + margin + 0.3)
+        ax.set_ylim(-margin - 0.3, full + margin + 0.3)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.set_title(f"{k}x{k}, padding {pad}, stride {stride}\n{size}x{size} input → {out}x{out} output",
+                     fontsize=10)
+    return axes
