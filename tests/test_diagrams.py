@@ -71,3 +71,14 @@ def test_padding_and_stride_report_the_output_size_the_layer_returns():
     assert [ax.get_title().splitlines()[1] for ax in axes] == ["5x5 input → 3x3 output", "5x5 input → 3x3 output"]
     cells = [sum(p.get_linewidth() < 1 for p in ax.patches) for ax in axes]
     assert cells == [25, 49]  # the input alone; with a ring of padding
+
+
+def test_receptive_field_growth_colours_the_cells_the_top_pixel_depends_on():
+    layers = nn.Sequential(nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3))
+    ax = diagrams.receptive_field_growth(layers)
+    rows: dict[float, int] = {}
+    for patch in ax.patches:
+        if patch.get_facecolor()[:3] != (1.0, 1.0, 1.0):
+            rows[patch.get_y()] = rows.get(patch.get_y(), 0) + 1
+    assert [rows[y] for y in sorted(rows)] == [8, 6, 3, 1]  # field 8: input 8, conv 6, pool 3 (jump 2), top 1
+    assert "8 input pixels" in ax.get_title()

@@ -3,6 +3,7 @@ shapes its stages report, a convolution from its weight tensor. Change a model a
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
@@ -280,3 +281,35 @@ def padding_and_stride(layers: Sequence[nn.Conv2d], *, size: int = 5, axes: Sequ
         ax.set_title(f"{k}x{k}, padding {pad}, stride {stride}\n{size}x{size} input → {out}x{out} output",
                      fontsize=10)
     return axes
+
+
+def receptive_field_growth(layers: nn.Module, *, title: str = "", ax: Axes | None = None) -> Axes:
+    """In one dimension, which cells of every layer one output pixel of ``layers`` depends on (a chain of convs and
+    pools, ``analysis.receptive_fields``): cells are as wide as the layer's jump, the covered ones coloured."""
+    from ..analysis import receptive_fields
+
+    steps = receptive_fields(layers)
+    fields = [1] + [step.receptive_field for step in steps]  # input pixels across, level by level
+    jumps = [1] + [step.jump for step in steps]
+    names = ["input"] + [f"{step.layer} {index}: field {step.receptive_field}" for index, step in
+                         enumerate(steps, start=1)]
+    top = fields[-1]
+    width = top + 4  # input pixels drawn: the field and two on each side
+    ax = axes_or_new(ax, (0.45 * width + 2.5, 0.8 * len(fields) + 0.8))
+    for level, (field, jump) in enumerate(zip(fields, jumps)):
+        covered = (top - field) // jump + 1  # cells of this level the top pixel depends on
+        first = 2 + (field - jump) / 2  # the first covered cell, drawn centred on the input pixels it sees
+        x = first - jump * math.ceil(first / jump)
+        while x < width:
+            inside = first - 1e-9 <= x <= first + (covered - 1) * jump + 1e-9
+            ax.add_patch(Rectangle((x, level * 1.2), jump, 0.8, facecolor="tab:blue" if inside else "white",
+                                   alpha=0.35 + 0.5 * level / len(fields) if inside else 1, edgecolor="0.4",
+                                   linewidth=0.7))
+            x += jump
+        ax.text(-0.5, level * 1.2 + 0.4, names[level], ha="right", va="center", fontsize=10)
+    ax.set_xlim(-0.2, width + 0.2)
+    ax.set_ylim(-0.3, 1.2 * len(fields))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title or f"one output pixel depends on {top} input pixels across", fontsize=10)
+    return ax
