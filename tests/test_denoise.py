@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -109,7 +110,9 @@ def test_average_sweeps_gives_mean_and_spread_across_seeds():
     assert mean.psnr["model"] == [22.0, 15.5]
     assert mean.psnr_std["model"] == pytest.approx([2 ** 0.5, 0.5 ** 0.5])
     assert "22.00 ± 1.41" in mean.table()
-    ax = plot_noise_sweep(mean, trained_at={"model": (0.1, 0.3)})
+    ax = plot_noise_sweep(mean, trained_at={"model": (0.1, 0.3)}, colours={"model": "tab:green"})
+    assert ax.get_lines()[1].get_color() == "tab:green" and ax.patches[-1].get_facecolor()[:3] == (
+        matplotlib.colors.to_rgb("tab:green"))
     assert len(ax.collections) == 1  # one band, for the model (the noisy input does not vary with the seed)
     bar = ax.patches[-1]  # the training range, as a bar from 0.1 to 0.3
     assert (bar.get_x(), bar.get_x() + bar.get_width()) == pytest.approx((0.1, 0.3))

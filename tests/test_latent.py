@@ -36,3 +36,12 @@ def test_plot_embedding_draws_one_group_per_class():
     ax = plot_embedding(points, labels, classes=["zero", "one", "two"])
     assert len(ax.collections) == 3
     assert [t.get_text() for t in ax.texts] == ["zero", "one", "two"]
+
+
+def test_plot_embedding_keeps_class_names_that_share_a_centre_apart():
+    points = torch.tensor([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [10.0, 10.0]])
+    labels = torch.tensor([0, 1, 2, 2])  # classes 0 and 1 sit on top of each other
+    ax = plot_embedding(points, labels)
+    placed = [text.get_position() for text in ax.texts]
+    scale = 10.0  # the points' range
+    assert abs(placed[0][0] - placed[1][0]) + abs(placed[0][1] - placed[1][1]) >= 0.05 * scale

@@ -66,16 +66,19 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, colours: Mapping[str,
 
 
 def noise_sweep(sweep: "NoiseSweep", *, trained_at: Mapping[str, float | Sequence[float]] | None = None,
-                ax: Axes | None = None, title: str = "") -> Axes:
+                colours: Mapping[str, str] | None = None, ax: Axes | None = None, title: str = "") -> Axes:
     """PSNR against noise level, one line per method (± one std across seeds as a band, where averaged).
 
     ``trained_at`` marks, in a model's own colour, the noise it was trained on: a level as a dashed line, a range
-    (low, high) as a bar along the bottom of the axes.
+    (low, high) as a bar along the bottom of the axes. ``colours`` fixes a method's colour across figures.
     """
     ax = axes_or_new(ax, (6.5, 4))
+    fixed = {"noisy input": "gray", **(colours or {})}
     colours = {}
     for name, values in sweep.psnr.items():
-        style = {"linestyle": ":", "color": "gray"} if name == "noisy input" else {}
+        style = {"linestyle": ":"} if name == "noisy input" else {}
+        if name in fixed:
+            style["color"] = fixed[name]
         line, = ax.plot(sweep.noise_levels, values, marker="o", label=name, **style)
         colours[name] = line.get_color()
         if name in sweep.psnr_std and name != "noisy input":  # ± one standard deviation across seeds
@@ -96,22 +99,51 @@ def noise_sweep(sweep: "NoiseSweep", *, trained_at: Mapping[str, float | Sequenc
 
 
 def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None = None, ax: Axes | None = None,
-                   title: str = "") -> Axes:
-    """A scatter plot of 2-D points (N, 2), one colour per class, with each class's name at its centre."""
+              title: str = "") -> Axes:
+    """A scatter plot of 2-D points (N, 2), one colour per class, with each class's name at its centre (names that
+    would cover each other are pushed apart, with a line to the centre they name)."""
     ax = axes_or_new(ax, (6, 5))
     points, labels = points.detach().cpu().numpy(), labels.cpu().numpy()
-    for c in sorted(set(labels.tolist())):
+    present = sorted(set(labels.tolist()))
+    centres = []
+    for c in present:
         chosen = points[labels == c]  # (n_c, 2)
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.6, color=f"C{c % 10}",
+                   label=classes[c] if classes is not None else str(c))
+        centres.append(chosen.mean(0))
+    centres = np.array(centres)  # (classes, 2)
+    for c, centre, place in zip(present, centres, _spread_apart(centres, points)):
         name = classes[c] if classes is not None else str(c)
-        ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.6, color=f"C{c % 10}", label=name)
-        centre = chosen.mean(0)
-        ax.annotate(name, (float(centre[0]), float(centre[1])), fontsize=12, weight="bold", ha="center",
-                    bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.7})
+        moved = not np.allclose(centre, place)
+        ax.annotate(name, tuple(centre), xytext=tuple(place), fontsize=11, weight="bold", ha="center", va="center",
+                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": f"C{c % 10}", "alpha": 0.85},
+                    arrowprops={"arrowstyle": "-", "color": f"C{c % 10}"} if moved else None)
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
     ax.set_title(title)
-    ax.legend(markerscale=3, fontsize=7, ncol=2)
+    ax.legend(markerscale=3, fontsize=8, ncol=2)
     return ax
+
+
+def _spread_apart(centres: np.ndarray, points: np.ndarray, gap: float = 0.07, rounds: int = 200) -> np.ndarray:
+    """Label positions near ``centres`` (k, 2) at least ``gap`` apart, in units of the points' range."""
+    scale = np.ptp(points, axis=0) + 1e-12
+    place = centres / scale
+    for _ in range(rounds):
+        moved = False
+        for i in range(len(place)):
+            for j in range(i + 1, len(place)):
+                offset = place[j] - place[i]
+                distance = float(np.hypot(*offset))
+                if distance < gap:
+                    direction = offset / distance if distance > 1e-9 else np.array([0.0, 1.0])
+                    push = (gap - distance) / 2 * direction
+                    place[i] -= push
+                    place[j] += push
+                    moved = True
+        if not moved:
+            break
+    return place * scale
 
 
 def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = None, title: str = "",
