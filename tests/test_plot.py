@@ -52,6 +52,8 @@ def test_training_curves_one_line_per_run():
     _, ax = plt.subplots()
     assert plot.training_curves(runs, ax=ax) is ax
     assert len(ax.get_lines()) == 2 and ax.get_lines()[0].get_ydata().tolist() == [3, 2, 1]
+    coloured = plot.training_curves(runs, colours={"b": "tab:red"})
+    assert coloured.get_lines()[1].get_color() == "tab:red"
 
 
 def test_smoothed_training_curves_stay_aligned_with_their_steps():
@@ -117,3 +119,11 @@ def test_metric_curves_draw_one_panel_per_metric_and_keep_each_runs_colour():
     assert [ax.get_title() for ax in axes] == ["pixel error", "Rand error"]
     assert [line.get_color() for line in axes[0].lines[:2]] == [line.get_color() for line in axes[1].lines[:2]]
     plt.close("all")
+
+
+def test_bars_write_each_value_and_draw_errors_and_references():
+    ax = plot.bars({"RGB": 0.59, "grayscale": 0.579}, errors={"RGB": 0.016, "grayscale": 0.016},
+                   references={"chance": 0.1})
+    assert [round(p.get_height(), 3) for p in ax.patches] == [0.59, 0.579]
+    assert {text.get_text() for text in ax.texts} == {"0.59", "0.579"}
+    assert len(ax.lines) >= 1 and ax.get_legend().get_texts()[0].get_text() == "chance"

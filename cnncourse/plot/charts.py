@@ -21,20 +21,21 @@ from .base import axes_or_new, log_scale
 
 def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
                     per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
-                    logy: bool = False) -> Axes:
-    """One curve per run on the same axes: the loss per step, or any metric per epoch."""
+                    logy: bool = False, colours: Mapping[str, str] | None = None) -> Axes:
+    """One curve per run on the same axes: the loss per step, or any metric per epoch (``colours`` by run name)."""
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
     for name, run in runs.items():
         history = getattr(run, "history", run)  # a History, or an experiment's Outcome
+        style = {"color": colours[name]} if colours and name in colours else {}
         if per == "step":
             values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
             last_step = len(history.step_loss)  # each mean is drawn at the last step of its window
-            ax.plot(range(last_step - len(values) + 1, last_step + 1), values, label=name)
+            ax.plot(range(last_step - len(values) + 1, last_step + 1), values, label=name, **style)
             ax.set_xlabel("training step")
         else:
             values = history.epochs[metric]
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
+            ax.plot(range(1, len(values) + 1), values, marker="o", label=name, **style)
             ax.set_xlabel("epoch")
     ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
     if logy:
@@ -210,3 +211,27 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
         if metric in (references or {}) or ax is axes[0]:
             ax.legend(fontsize=8)
     return list(axes)
+
+
+def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = None,
+         references: Mapping[str, float] | None = None, colours: Mapping[str, str] | None = None,
+         ylabel: str = "", title: str = "", logy: bool = False, ax: Axes | None = None) -> Axes:
+    """One bar per name with its value written on it; ``errors`` as ± error bars, ``references`` as dashed levels."""
+    ax = axes_or_new(ax, (1.3 * len(values) + 2.5, 3.4))
+    names = list(values)
+    heights = [values[name] for name in names]
+    colour = [(colours or {}).get(name, f"C{index}") for index, name in enumerate(names)]
+    yerr = [(errors or {}).get(name, 0.0) for name in names] if errors else None
+    drawn = ax.bar(names, heights, color=colour, yerr=yerr, capsize=4, alpha=0.85)
+    ax.bar_label(drawn, labels=[f"{value:.3g}" for value in heights], padding=2, fontsize=10)
+    for label, level in (references or {}).items():
+        ax.axhline(level, color="gray", linestyle="--", linewidth=1, label=label)
+    if references:
+        ax.legend(fontsize=9)
+    if logy:
+        log_scale(ax, "y")
+    ax.margins(y=0.15)  # room for the values written above the bars
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.tick_params(axis="x", labelsize=10)
+    return ax
