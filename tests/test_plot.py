@@ -63,8 +63,8 @@ def test_smoothed_training_curves_stay_aligned_with_their_steps():
 
 
 def test_a_short_log_axis_keeps_enough_labels():
-    ax = plot.training_curves({"a": History(step_loss=[30.0, 8.0, 2.5, 1.2])}, logy=True)
-    ax.set_ylim(1, 30)
+    ax = plot.training_curves({"a": History(step_loss=[3000.0, 8.0, 2.5, 1.2])}, logy=True)
+    ax.set_ylim(1, 30)  # a short view of a long range: still labelled at 1, 2 and 5
     ax.figure.canvas.draw()
     labels = [tick.get_text() for tick in ax.get_yticklabels() if tick.get_text()]
     assert {"1", "2", "5", "10", "20"} <= set(labels)  # plain numbers at 1, 2, 5 x 10^k, not only "10^0, 10^1"
@@ -127,3 +127,40 @@ def test_bars_write_each_value_and_draw_errors_and_references():
     assert [round(p.get_height(), 3) for p in ax.patches] == [0.59, 0.579]
     assert {text.get_text() for text in ax.texts} == {"0.59", "0.579"}
     assert len(ax.lines) >= 1 and ax.get_legend().get_texts()[0].get_text() == "chance"
+
+
+def test_seed_points_draw_a_dot_per_seed_and_the_mean():
+    ax = plot.seed_points({"gray": [0.56, 0.54, 0.53], "colour": [0.55, 0.53, 0.54]})
+    from matplotlib.collections import PathCollection
+
+    assert [len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)] == [3, 3]
+    assert any(text.get_text() == "mean 0.543" for text in ax.texts)
+
+
+def test_histograms_share_their_bins_and_mark_each_mean():
+    ax = plot.histograms({"start": torch.tensor([0.6, 0.7, 0.8]), "trained": torch.tensor([0.2, 0.5])}, bins=4)
+    first, second = ax.containers
+    assert [p.get_x() for p in first] == [p.get_x() for p in second]  # the same bins
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == pytest.approx([0.7, 0.35])
+
+
+def test_tuning_curves_star_the_chosen_parameter():
+    from cnncourse.baselines import TunedFilter
+
+    tuned = [TunedFilter("Gaussian blur", 0.7, {0.5: 12.9, 0.7: 13.7, 1.0: 13.4}),
+             TunedFilter("median filter", 3, {3: 15.5, 5: 14.5})]
+    axes = plot.tuning_curves(tuned)
+    star = axes[0].get_lines()[1]
+    assert star.get_xdata().tolist() == [0.7] and star.get_ydata().tolist() == [13.7]
+    assert [ax.get_title() for ax in axes] == ["Gaussian blur", "median filter"]
+
+
+def test_value_map_centres_signed_values_on_white_and_labels_its_colour_bar():
+    ax = plot.value_map(torch.tensor([[-2.0, 1.0], [0.0, 0.5]]), label="response")
+    image = ax.get_images()[0]
+    assert image.get_clim() == (-2.0, 2.0) and image.get_cmap().name == "RdBu_r"
+    assert ax.figure.axes[-1].get_ylabel() == "response"
+    unsigned = plot.value_map(torch.tensor([[0.0, 3.0]]))
+    assert unsigned.get_images()[0].get_clim() == (0.0, 3.0)
+    with pytest.raises(InputShapeError, match="one map"):
+        plot.value_map(torch.zeros(1, 2, 2))

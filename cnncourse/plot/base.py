@@ -32,11 +32,28 @@ def figure_of(axes: Axes | Sequence[Axes]) -> Figure:
     return first.figure
 
 
+def compact_number(value: float) -> str:
+    """1790 -> '1.79k', 2359808 -> '2.36M', 0.024 -> '0.024': short labels for numbers over many decades."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+class _ReadableLogLocator(LogLocator):
+    """Ticks at 1, 2 and 5 times each power of ten over a short view, at the powers alone over many decades."""
+
+    def tick_values(self, vmin: float, vmax: float):
+        low, high = sorted(abs(v) for v in (vmin, vmax))
+        self.set_params(subs=(1.0,) if low > 0 and high / low > 1e3 else (1.0, 2.0, 5.0))
+        return super().tick_values(vmin, vmax)
+
+
 def log_scale(ax: Axes, axis: str = "y") -> Axes:
-    """A log scale labelled at 1, 2 and 5 times each power of ten, in plain numbers (a short range keeps labels)."""
+    """A log scale labelled in plain, short numbers, as many as the visible range allows to read."""
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    target.set_major_locator(_ReadableLogLocator())
+    target.set_major_formatter(FuncFormatter(lambda value, _: compact_number(value)))
     target.set_minor_locator(NullLocator())
     return ax

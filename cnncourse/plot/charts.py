@@ -1,5 +1,5 @@
 """Charts of results: training curves, quality against noise level, gradient norms across depth, 2-D codes,
-metrics against a setting (a threshold, a number of training images)."""
+metrics against a setting (a threshold, a number of training images), bars, seeds and histograms."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from torch import Tensor
 
 from ..train import History
 
+from .base import axes_or_new, compact_number, log_scale
+
 if TYPE_CHECKING:
+    from ..baselines import TunedFilter
     from ..experiments import NoiseSweep, Outcome
-from .base import axes_or_new, log_scale
 
 
 def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
@@ -217,13 +219,14 @@ def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = No
          references: Mapping[str, float] | None = None, colours: Mapping[str, str] | None = None,
          ylabel: str = "", title: str = "", logy: bool = False, ax: Axes | None = None) -> Axes:
     """One bar per name with its value written on it; ``errors`` as ± error bars, ``references`` as dashed levels."""
-    ax = axes_or_new(ax, (1.3 * len(values) + 2.5, 3.4))
+    ax = axes_or_new(ax, (min(1.3 * len(values) + 2.5, 13.0), 3.4))
     names = list(values)
     heights = [values[name] for name in names]
     colour = [(colours or {}).get(name, f"C{index}") for index, name in enumerate(names)]
     yerr = [(errors or {}).get(name, 0.0) for name in names] if errors else None
     drawn = ax.bar(names, heights, color=colour, yerr=yerr, capsize=4, alpha=0.85)
-    ax.bar_label(drawn, labels=[f"{value:.3g}" for value in heights], padding=2, fontsize=10)
+    ax.bar_label(drawn, labels=[compact_number(value) for value in heights], padding=2,
+                 fontsize=10 if len(values) <= 8 else 8)
     for label, level in (references or {}).items():
         ax.axhline(level, color="gray", linestyle="--", linewidth=1, label=label)
     if references:
@@ -233,5 +236,58 @@ def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = No
     ax.margins(y=0.15)  # room for the values written above the bars
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.tick_params(axis="x", labelsize=10)
+    ax.tick_params(axis="x", labelsize=10, rotation=45 if len(values) > 8 else 0)
     return ax
+
+
+def seed_points(values: Mapping[str, Sequence[float]], *, ylabel: str = "", title: str = "",
+                colours: Mapping[str, str] | None = None, ax: Axes | None = None) -> Axes:
+    """Each run's value as a dot (one per seed) and their mean as a bar across, one column per name."""
+    ax = axes_or_new(ax, (1.6 * len(values) + 2.5, 3.6))
+    for index, (name, runs) in enumerate(values.items()):
+        colour = (colours or {}).get(name, f"C{index}")
+        offsets = np.linspace(-0.12, 0.12, len(runs)) if len(runs) > 1 else np.zeros(1)
+        ax.scatter(index + offsets, runs, color=colour, s=36, zorder=3, label=f"{name}: one dot per seed")
+        mean = float(np.mean(runs))
+        ax.hlines(mean, index - 0.3, index + 0.3, color=colour, linewidth=2.5)
+        ax.annotate(f"mean {mean:.3g}", (index + 0.32, mean), va="center", fontsize=10)
+    ax.set_xticks(range(len(values)), list(values))
+    ax.set_xlim(-0.6, len(values) - 0.1)
+    ax.margins(y=0.25)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
+def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16, xlabel: str = "",
+               title: str = "", ax: Axes | None = None) -> Axes:
+    """Overlaid histograms over shared bins, with each one's mean marked by a dashed line in its colour."""
+    ax = axes_or_new(ax, (6, 3.4))
+    arrays = {name: np.asarray(torch.as_tensor(v, dtype=torch.float64).flatten()) for name, v in values.items()}
+    edges = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=bins)
+    for index, (name, array) in enumerate(arrays.items()):
+        ax.hist(array, bins=edges, alpha=0.5, color=f"C{index}", label=f"{name} (mean {array.mean():.2f})")
+        ax.axvline(array.mean(), color=f"C{index}", linestyle="--", linewidth=1.5)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("count")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """Each tuned filter's validation PSNR against its parameter, one panel per filter, the chosen one starred."""
+    if axes is None:
+        axes = plt.subplots(1, len(tuned), figsize=(4.4 * len(tuned), 3.3), layout="constrained", sharey=True)[1]
+    axes = [axes] if isinstance(axes, Axes) else list(axes)
+    for index, (ax, one) in enumerate(zip(axes, tuned)):
+        parameters = list(one.validation_psnr)
+        ax.plot(parameters, list(one.validation_psnr.values()), marker="o", color=f"C{index}")
+        ax.plot([one.parameter], [one.validation_psnr[one.parameter]], marker="*", markersize=16, color="black",
+                linestyle="none", label=f"chosen: {one.label}")
+        ax.set(xlabel="sigma (px)" if one.name == "Gaussian blur" else "window size (px)", title=one.name)
+        if len(parameters) <= 6:
+            ax.set_xticks(parameters, [f"{p:g}" for p in parameters])
+        ax.legend(fontsize=9, loc="lower center")
+    axes[0].set_ylabel("mean PSNR on noisy validation images (dB)")
+    return axes

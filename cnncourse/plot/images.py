@@ -196,3 +196,20 @@ def threshold_panels(view: "ThresholdView", *, axes: Sequence[Axes] | None = Non
     for ax in axes:
         ax.title.set_fontsize(10)
     return list(axes)
+
+
+def value_map(values: Tensor, *, label: str = "", title: str = "", signed: bool | None = None,
+              ax: Axes | None = None) -> Axes:
+    """A map of numbers (H, W) with a labelled colour bar: signed values in blue-white-red with white at 0,
+    non-negative ones in one colour scale."""
+    if not isinstance(values, Tensor) or values.ndim != 2:
+        raise InputShapeError(f"value_map expects one map (H, W); got {describe(values)}.")
+    ax = axes_or_new(ax, (4.2, 3.6))
+    x = values.detach().float().cpu().numpy()
+    signed = bool((x < 0).any()) if signed is None else signed
+    limit = float(abs(x).max()) or 1.0
+    shown = ax.imshow(x, cmap="RdBu_r" if signed else "magma", vmin=-limit if signed else 0.0, vmax=limit)
+    plt.colorbar(shown, ax=ax, shrink=0.85, label=label)
+    ax.set_title(title, fontsize=10)
+    ax.set_axis_off()
+    return ax
