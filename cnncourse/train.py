@@ -236,6 +236,7 @@ def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = N
     Parameters with requires_grad=False stay fixed. With ``recipe.augment`` training batches go through
     ``prepare.augmented()``. With ``cache_name`` the trained weights, history and recipe are stored in the
     checkpoint cache and reloaded on the next call with the same model, starting weights, data and run.
+    The global torch random state after the call does not depend on which of the two happened.
     """
     inputs, targets = as_tensors(train)
     device = device or pick_device()
@@ -251,8 +252,12 @@ def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = N
     else:
         metrics = default_metrics(run.loss_fn) if metrics is None else metrics
         resume = resume_path(path) if path is not None else None
-        history = _train(model, inputs, targets, run, val, metrics, device, label, progress, on_step,
-                         resume, description)
+        # training draws random numbers (shuffling, augmentation); a cache hit draws none. Forking the generator
+        # leaves the caller's random state the same either way, so a model built after this call gets the same
+        # initial weights whether this run trained or came from the cache.
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            history = _train(model, inputs, targets, run, val, metrics, device, label, progress, on_step,
+                             resume, description)
         if path is not None:
             save_checkpoint(path, model, description, history=history.to_dict(), recipe=asdict(run.recipe))
             resume.unlink(missing_ok=True)

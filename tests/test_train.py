@@ -1,6 +1,7 @@
 """The training loop: learning, history, checkpoint cache, preprocessing and augmentation."""
 
 import copy
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,7 @@ def test_checkpoint_cache_reloads_instead_of_training(private_cache):
     saved = load_tensors(files[0])  # plain tensors, lists and text only (weights_only=True)
     assert set(saved) == {"state_dict", "history", "description", "recipe"}
     assert saved["recipe"]["steps"] == 4 and saved["recipe"]["precision"] in ("fp32", "bf16")  # what really ran
+    torch.manual_seed(0)  # the same starting weights: fit leaves the caller's random state alone
     second_model = small_cnn(num_classes=2, widths=(4,))
     second = train.fit(second_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
     assert second.from_cache and second.step_loss == first.step_loss
@@ -426,3 +428,20 @@ def test_the_code_fingerprint_covers_training_code_only(tmp_path):
     assert checkpoints.source_fingerprint(tmp_path, parts) != before
     for part in checkpoints.TRAINING_CODE:  # the real list names real modules
         assert (Path(checkpoints.__file__).parent / part).exists(), part
+
+
+def test_the_random_state_after_fit_is_the_same_whether_it_trained_or_loaded(private_cache):
+    images, labels = _toy_problem(64)
+    torch.manual_seed(0)
+    model = small_cnn(num_classes=2, widths=(4,))
+    recipe = Recipe(steps=3, batch_size=16, precision="fp32", augment=True)  # shuffles and augments
+    torch.manual_seed(123)
+    fit = partial(train.fit, prepare=Preprocess(), cache_name="toy-rng", progress=False, device=torch.device("cpu"))
+    assert not fit(model, (images, labels), recipe).from_cache
+    after_training = torch.rand(3)
+    torch.manual_seed(0)
+    model = small_cnn(num_classes=2, widths=(4,))
+    torch.manual_seed(123)
+    assert fit(model, (images, labels), recipe).from_cache
+    after_loading = torch.rand(3)  # the next model built would get the same initial weights either way
+    assert torch.equal(after_training, after_loading)
