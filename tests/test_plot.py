@@ -164,3 +164,20 @@ def test_value_map_centres_signed_values_on_white_and_labels_its_colour_bar():
     assert unsigned.get_images()[0].get_clim() == (0.0, 3.0)
     with pytest.raises(InputShapeError, match="one map"):
         plot.value_map(torch.zeros(1, 2, 2))
+
+
+def test_receptive_field_curve_marks_the_pools():
+    from torch import nn
+
+    from cnncourse import analysis
+
+    steps = analysis.receptive_fields(nn.Sequential(nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3)))
+    ax = plot.receptive_field_curve(steps, input_size=32)
+    assert ax.get_lines()[0].get_ydata().tolist() == [3, 4, 8]
+    assert [line.get_xdata()[0] for line in ax.get_lines()[1:2]] == [2]  # the pool, dotted
+
+
+def test_metric_curves_with_a_single_metric():
+    axes = plot.metric_curves([20, 56], {"ours": {"parameters": [0.27, 0.85]}, "paper": {"parameters": [0.27, 0.85]}},
+                              xlabel="depth")
+    assert len(axes) == 1 and len(axes[0].get_lines()) == 2

@@ -197,7 +197,8 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
     """
     metrics = list(next(iter(curves.values())))
     if axes is None:
-        axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), layout="constrained")[1]
+        axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), layout="constrained",
+                            squeeze=False)[1][0]
     for ax, metric in zip(axes, metrics):
         for colour, (name, scores) in enumerate(curves.items()):
             ax.plot(xs, scores[metric], marker="o", color=f"C{colour}", label=name)
@@ -291,3 +292,20 @@ def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None
         ax.legend(fontsize=9, loc="lower center")
     axes[0].set_ylabel("mean PSNR on noisy validation images (dB)")
     return axes
+
+
+def receptive_field_curve(steps: Sequence, *, input_size: int | None = None, ax: Axes | None = None,
+                          title: str = "") -> Axes:
+    """The receptive field after each conv or pool of a chain (``analysis.receptive_fields``), pools dotted."""
+    ax = axes_or_new(ax, (8, 3.4))
+    positions = range(1, len(steps) + 1)
+    ax.plot(positions, [step.receptive_field for step in steps], marker="o", label="receptive field")
+    pools = [index for index, step in zip(positions, steps) if "Pool" in step.layer]
+    for index in pools:
+        ax.axvline(index, color="C3", linestyle=":", linewidth=1.2, label="pool" if index == pools[0] else None)
+    if input_size is not None:
+        ax.axhline(input_size, color="gray", linestyle="--", linewidth=1, label=f"input size ({input_size} px)")
+    ax.set(xlabel="layer (convolutions and pools, in order)", ylabel="input pixels across", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=9)
+    return ax
