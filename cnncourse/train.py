@@ -379,7 +379,9 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
         history.resumed_at_step = step
     start = last_save = time.perf_counter()
     label = label or type(model).__name__
-    bar = tqdm(total=total_steps, initial=step, desc=label, disable=not progress, leave=False)
+    # at most one redraw a second: in a notebook the bar is a widget and every redraw is a message to the front
+    # end; tqdm's default of ten a second sends thousands of them from one long cell
+    bar = tqdm(total=total_steps, initial=step, desc=label, disable=not progress, leave=False, mininterval=1.0)
     announcer = _LengthAnnouncer(label, recipe, step, total_steps, len(inputs), device, resume is not None)
     for epoch in range(first_epoch, num_epochs):
         model.train()
