@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import ndimage
 from skimage.measure import label as connected_components
 from torch import Tensor
@@ -23,6 +22,7 @@ from ..errors import InputShapeError
 from ..validate import describe
 from .cache import cached_tensors, fingerprint
 from .containers import SegmentationData
+from .transforms import mirror_pad
 
 ISBI2012_MEAN = 0.4948  # mean and std of the 30 training slices on a 0..1 scale
 ISBI2012_STD = 0.1726
@@ -163,11 +163,11 @@ class SegmentationAugment:
         if min(image.shape[-2:]) < size:
             raise InputShapeError(f"Training crops of {size} px need images at least that large; got "
                                   f"{describe(image)}. Use a smaller crop_size.")
-        short = max(0, size + 2 * self.border - min(image.shape[-2:]))  # <= 2 * border < image size
+        short = max(0, size + 2 * self.border - min(image.shape[-2:]))
         if not short:
             return image, target
-        pad = (short // 2, short - short // 2) * 2  # (left, right, top, bottom)
-        return F.pad(image[None], pad, mode="reflect")[0], F.pad(target[None], pad, mode="reflect")[0]
+        pad = (short // 2, short - short // 2) * 2  # (top, bottom, left, right)
+        return mirror_pad(image[None], *pad)[0], mirror_pad(target[None], *pad)[0]
 
     def __call__(self, images: Tensor, targets: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
         x = images.float() / 255.0  # (B, 1, H, W)

@@ -20,18 +20,19 @@ STEP_COLOURS = {"conv": "tab:blue", "pool": "tab:red", "up": "tab:green", "skip"
                 "head": "tab:purple"}
 
 
-def _called_children(module: nn.Module, run: Callable[[], object]) -> list[nn.Module]:
-    """The direct children of ``module`` in the order ``run()`` calls them (forward hooks, removed after)."""
+def _called_children(module: nn.Module, run: Callable[[], Tensor]) -> tuple[list[nn.Module], Tensor]:
+    """The direct children of ``module`` in the order ``run()`` calls them (forward hooks, removed after), and what
+    ``run()`` returned."""
     called: list[nn.Module] = []
     handles = [child.register_forward_hook(lambda child, inputs, output: called.append(child))
                for child in module.children()]
     try:
         with torch.no_grad():
-            run()
+            output = run()
     finally:
         for handle in handles:
             handle.remove()
-    return called
+    return called, output
 
 
 def _layer_label(layer: nn.Module) -> tuple[str, str]:
@@ -48,12 +49,13 @@ def block_layers(block: nn.Module, x: Tensor) -> tuple[list[tuple[str, str]], in
     """The layers a CIFAR ResNet block calls on ``x``, in order, as (text, kind); and after how many of them its
     skip connection is added (None: a plain block, whose output is the activation of its two weight layers)."""
     block.eval()
-    called = [layer for layer in _called_children(block, lambda: block(x)) if not isinstance(layer, nn.Identity)]
-    in_residual = [layer for layer in _called_children(block, lambda: block.residual(x))
-                   if not isinstance(layer, nn.Identity)]
+    called, output = _called_children(block, lambda: block(x))
+    in_residual, residual = _called_children(block, lambda: block.residual(x))
     with torch.no_grad():
-        plain = torch.equal(block(x), block.activation(block.residual(x)))
-    return [_layer_label(layer) for layer in called], None if plain else len(in_residual)
+        plain = torch.equal(output, block.activation(residual))
+    layers = [layer for layer in called if not isinstance(layer, nn.Identity)]
+    add_after = sum(not isinstance(layer, nn.Identity) for layer in in_residual)
+    return [_layer_label(layer) for layer in layers], None if plain else add_after
 
 
 def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = 2.2, height: float = 0.55) -> None:
