@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from torch import Tensor, nn
 
+from .analysis.gradients import LandscapeProbe, landscape_along_gradient
 from .baselines import TunedFilter, tuned_baselines
 from .checkpoints import weights_fingerprint
 from .config import seed_everything
@@ -121,6 +122,35 @@ def final_losses(outcomes: Mapping[str, Outcome | History], *, last_steps: int =
     histories = {name: getattr(run, "history", run) for name, run in outcomes.items()}
     losses = {name: history.final_train_loss(last_steps) for name, history in histories.items()}
     return {name: loss if math.isfinite(loss) else math.inf for name, loss in losses.items()}
+
+
+def landscape_along_training(build_model: Callable[[], nn.Module], train_data, recipe: Recipe, probe_steps: Sequence[int],
+                             probe_batch: tuple[Tensor, Tensor], *, prepare: Prepare = default_prepare, seed: int = 0,
+                             step_sizes: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
+                             cache_name: str | None = None) -> dict[int, LandscapeProbe]:
+    """Train a new model as ``recipe`` says and probe the landscape along the gradient after each of ``probe_steps``.
+
+    As Santurkar et al. 2018 (Fig. 4) look along a training run, not at one point. Training runs in segments from
+    one probe point to the next, each a ``fit`` with its own checkpoint, so the optimizer's momentum restarts at
+    each probe; the recipe must keep its learning rate constant (``schedule=None``) for the segments to add up.
+    """
+    steps = sorted(set(int(step) for step in probe_steps))
+    if recipe.schedule is not None:
+        raise ValueError(f"landscape_along_training trains in segments: use a constant learning rate "
+                         f"(recipe.but(schedule=None)), not schedule={recipe.schedule!r}.")
+    if not steps or steps[0] < 0:
+        raise ValueError(f"probe_steps must be step counts 0 or more, not {tuple(probe_steps)!r}.")
+    seed_everything(seed)
+    model = build_model()
+    x, y = probe_batch
+    probes, done = {}, 0
+    for index, step in enumerate(steps):
+        if step > done:   # each segment draws its own batches (seed per segment), from where the last one stopped
+            fit(model, train_data, recipe.but(steps=step - done), prepare=prepare, seed=seed * 1000 + index,
+                cache_name=cache_name, label=f"to step {step}", progress=False)
+            done = step
+        probes[step] = landscape_along_gradient(model, x, y, step_sizes=step_sizes)
+    return probes
 
 
 def compare_transfer(source: nn.Module, train_pool: ImageData, test_data: ImageData, sizes: Sequence[int],

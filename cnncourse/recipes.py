@@ -97,7 +97,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
     # 02: the small CNN on colour and grayscale inputs
     "small-cnn": _by_profile(_SMALL_CNN.but(steps=150, batch_size=64), _SMALL_CNN, _SMALL_CNN.but(steps=3000)),
     # 03: the source networks (8 CIFAR-10 classes) and the cat-vs-dog target models
-    "source-network": _by_profile(Recipe(epochs=6, batch_size=64, augment=True),
+    "source-network": _by_profile(Recipe(epochs=8, batch_size=64, augment=True),
                                   Recipe(epochs=15, batch_size=64, augment=True),
                                   Recipe(epochs=40, batch_size=64, augment=True)),
     "transfer-target": _by_profile(_TRANSFER.but(epochs=10, min_steps=40), _TRANSFER,

@@ -181,3 +181,15 @@ def test_metric_curves_with_a_single_metric():
     axes = plot.metric_curves([20, 56], {"ours": {"parameters": [0.27, 0.85]}, "paper": {"parameters": [0.27, 0.85]}},
                               xlabel="depth")
     assert len(axes) == 1 and len(axes[0].get_lines()) == 2
+
+
+def test_value_table_writes_every_cell_and_marks_diverged_runs():
+    rows = {"with BN": {"lr 0.02": 1.5, "lr 0.5": 1.2}, "without BN": {"lr 0.02": 1.9, "lr 0.5": float("inf")}}
+    ax = plot.value_table(rows, label="final loss", reference=2.303)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["1.5", "1.2", "1.9", "diverged"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["with BN", "without BN"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["lr 0.02", "lr 0.5"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="finite"):
+        plot.value_table({"a": {"b": float("nan")}})

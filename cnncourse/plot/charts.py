@@ -1,5 +1,5 @@
 """Charts of results: training curves, quality against noise level, gradient norms across depth, 2-D codes,
-metrics against a setting (a threshold, a number of training images), bars, seeds and histograms."""
+metrics against a setting (a threshold, a number of training images), bars, seeds, histograms and tables."""
 
 from __future__ import annotations
 
@@ -308,4 +308,34 @@ def receptive_field_curve(steps: Sequence, *, input_size: int | None = None, ax:
     ax.set(xlabel="layer (convolutions and pools, in order)", ylabel="input pixels across", title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=9)
+    return ax
+
+
+def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", title: str = "",
+                reference: float | None = None, ax: Axes | None = None) -> Axes:
+    """A table of numbers drawn as a heat map, each value written in its cell ("diverged" where not finite).
+
+    Rows and columns keep the order given; ``reference`` (for example chance) is marked on the colour bar.
+    """
+    columns = list(dict.fromkeys(column for row in rows.values() for column in row))
+    values = np.array([[rows[row].get(column, np.nan) for column in columns] for row in rows], dtype=float)
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise ValueError("value_table needs at least one finite value.")
+    ax = axes_or_new(ax, (1.5 * len(columns) + 2.5, 0.8 * len(rows) + 1.6))
+    low, high = float(values[finite].min()), float(values[finite].max())
+    if reference is not None:
+        low, high = min(low, reference), max(high, reference)
+    shown = ax.imshow(np.where(finite, values, high), cmap="viridis_r", vmin=low, vmax=high, aspect="auto")
+    bar = plt.colorbar(shown, ax=ax, label=label)
+    if reference is not None:
+        bar.ax.axhline(reference, color="black", linewidth=1.5)
+    for (r, c), value in np.ndenumerate(values):
+        text = f"{value:.3g}" if np.isfinite(value) else "diverged"
+        light_cell = np.isfinite(value) and (value - low) < 0.5 * (high - low)   # viridis_r is light at the low end
+        ax.text(c, r, text, ha="center", va="center", fontsize=10, color="black" if light_cell else "white")
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(rows)), list(rows))
+    ax.tick_params(length=0)
+    ax.set_title(title)
     return ax
