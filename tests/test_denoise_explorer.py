@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import torch
 from torch import nn
 
@@ -63,3 +65,12 @@ def test_widget_updates_its_psnr_label_when_the_slider_moves():
     assert label.value != first and label.value.startswith("noise std 0.30")
     image_picker.value = 1
     assert image_picker.max == 1
+
+
+def test_saved_output_keeps_the_current_picture_for_readers_without_a_kernel():
+    box = denoise_explorer(bar_image()[None], Halve(), FILTERS, noise_std=0.1)
+    first = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in first   # the live widget, for JupyterLab and Colab
+    assert base64.b64decode(first["image/png"]) == box.children[2].value   # the picture it shows, as a PNG
+    box.children[0].children[0].value = 0.3
+    assert box._repr_mimebundle_()["image/png"] != first["image/png"]

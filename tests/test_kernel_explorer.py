@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import base64
+
 import torch
 import torch.nn.functional as F
 
@@ -65,6 +67,8 @@ def test_widget_follows_preset_boxes_and_channels(image):
     assert explorer.summary.value == explore_kernel(image, "horizontal edges (Sobel y)").summary
     explorer.cells[4].value = 3.0  # the centre weight
     assert "0 3 0" in explorer.summary.value
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == explorer.picture.value   # kept in the saved output
     explorer.channels.value = "B"
     assert " on B:" in explorer.summary.value and bytes(explorer.picture.value) != bytes(first_png)
     assert explorer.widget.children[-1] is explorer.picture

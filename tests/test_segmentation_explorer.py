@@ -1,6 +1,8 @@
 """The segmentation explorer's function: prediction, error map, metrics line; the widget updates on the sliders."""
 
 import pytest
+import base64
+
 import torch
 
 from cnncourse.errors import InputShapeError
@@ -49,6 +51,7 @@ def test_widget_updates_picture_and_metrics_line(slice_and_probability):
     assert metrics.value != before_text and picture.value != before_picture
     slice_slider.value = 1
     assert metrics.value.startswith("slice 26, threshold 0.80")
+    assert base64.b64decode(box._repr_mimebundle_()["image/png"]) == picture.value   # kept in the saved output
 
 
 def test_png_bytes_round_trip():

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
@@ -22,6 +20,7 @@ from ..data.corruption import noisy_version
 from ..experiments import denoise
 from ..metrics.image_quality import psnr
 from ..plot import before_after
+from .explorer_box import ExplorerBox, figure_png
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def denoise_view(image: Tensor, noise_std: float, model: nn.Module, filters: Map
 
 
 def denoise_explorer(images: Tensor, model: nn.Module, filters: Mapping[float, TunedFilter], *,
-                     noise_std: float = 0.4, seed: int = 0) -> widgets.VBox:
+                     noise_std: float = 0.4, seed: int = 0) -> ExplorerBox:
     """A slider for the noise level and one for the test image; the panels and the PSNR line follow them."""
     levels = sorted(filters)
     step = round(levels[1] - levels[0], 6) if len(levels) > 1 else 0.05
@@ -77,19 +76,16 @@ def denoise_explorer(images: Tensor, model: nn.Module, filters: Mapping[float, T
     image_picker = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="test image",
                                      continuous_update=False)
     psnr_label = widgets.Label()
-    panels = widgets.Output()
+    panels = widgets.Image(format="png")
+    box = ExplorerBox([widgets.HBox([noise_slider, image_picker]), psnr_label, panels])
 
     def update(_change=None) -> None:
         view = denoise_view(images[image_picker.value], noise_slider.value, model, filters,
                             seed=seed + image_picker.value)
         psnr_label.value = view.psnr_text()
-        figure = view.figure()
-        with panels:
-            panels.clear_output(wait=True)
-            display(figure)
-        plt.close(figure)
+        panels.value = box.picture_png = figure_png(view.figure())
 
     noise_slider.observe(update, names="value")
     image_picker.observe(update, names="value")
     update()
-    return widgets.VBox([widgets.HBox([noise_slider, image_picker]), psnr_label, panels])
+    return box

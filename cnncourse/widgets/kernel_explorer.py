@@ -6,10 +6,10 @@ wraps both in ipywidgets (a preset menu, nine number boxes, a channel choice, a 
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Sequence
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
@@ -18,6 +18,7 @@ from torch import Tensor
 from ..by_hand import KERNELS, channel_responses, preset_kernel
 from ..errors import InputShapeError
 from ..validate import describe
+from .explorer_box import ExplorerBox, figure_png
 
 CHANNEL_NAMES = ("R", "G", "B")
 CHANNEL_CHOICES = ("R+G+B", "R", "G", "B")  # which input channels the kernel is applied to
@@ -93,20 +94,13 @@ def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Seq
 
 def view_png(view: KernelView, image: Tensor | None = None, dpi: int = 80) -> bytes:
     """The drawing of ``draw_kernel_view`` as PNG bytes (for an ipywidgets Image)."""
-    axes = draw_kernel_view(view, image)
-    figure = axes[0].figure
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    plt.close(figure)
-    return buffer.getvalue()
+    return figure_png(draw_kernel_view(view, image)[0].figure, dpi=dpi)
 
 
 class KernelExplorer:
     """The widgets: pick a preset or type nine numbers, choose the channels, read the text line and the image."""
 
     def __init__(self, image: Tensor, preset: str = "vertical edges (Sobel x)") -> None:
-        import ipywidgets as widgets
-
         self.image = image
         self.preset = widgets.Dropdown(options=list(KERNELS), value=preset, description="preset")
         self.cells = [widgets.FloatText(value=0.0, step=0.5, layout=widgets.Layout(width="70px")) for _ in range(9)]
@@ -116,7 +110,7 @@ class KernelExplorer:
         self.picture = widgets.Image(format="png")
         self.picture.add_class("cnncourse-kernel-picture")
         grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 75px)"))
-        self.widget = widgets.VBox([self.preset, grid, self.channels, self.summary, self.picture])
+        self.widget = ExplorerBox([self.preset, grid, self.channels, self.summary, self.picture])
         self._holding = False
         self.preset.observe(self._on_preset, names="value")
         for cell in self.cells:
@@ -140,6 +134,7 @@ class KernelExplorer:
         """Recompute the view from the boxes and show its text line and picture."""
         view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
         self.picture.value = view_png(view, self.image)  # the picture first, so a new text line means a new picture
+        self.widget.picture_png = self.picture.value
         self.summary.value = view.summary
         return view
 

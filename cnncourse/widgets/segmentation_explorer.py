@@ -74,6 +74,8 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
     """A slice slider and a threshold slider over ``threshold_view`` (images (N, 1, H, W), P and masks (N, H, W))."""
     import ipywidgets as widgets
 
+    from .explorer_box import ExplorerBox
+
     ids = tuple(range(len(images))) if ids is None else tuple(ids)
     slice_slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="slice #",
                                      continuous_update=False)
@@ -90,8 +92,10 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
                               slice_id=ids[index])
         picture.value = png_bytes(view.panel)
         metrics.value = view.text
+        box.picture_png = picture.value
 
+    box = ExplorerBox([widgets.HBox([slice_slider, threshold_slider]), picture, metrics, legend])
     slice_slider.observe(update, names="value")
     threshold_slider.observe(update, names="value")
     update()
-    return widgets.VBox([widgets.HBox([slice_slider, threshold_slider]), picture, metrics, legend])
+    return box
