@@ -106,8 +106,8 @@ RECIPES: dict[str, dict[str, Recipe]] = {
                                     for steps in (4, 20, 300))),
     # 04: the CIFAR ResNets and plain nets: a few epochs of a subset on a CPU, the paper's recipe on a GPU
     "resnet-cifar": _by_profile(_RESNET_CIFAR.but(epochs=4), _RESNET_CIFAR, _RESNET_FULL),
-    "batch-norm-grid": _by_profile(_RESNET_CIFAR.but(steps=30, schedule=None),
-                                   _RESNET_CIFAR.but(steps=40, schedule=None),
+    "batch-norm-grid": _by_profile(_RESNET_CIFAR.but(steps=150, schedule=None),
+                                   _RESNET_CIFAR.but(steps=300, schedule=None),
                                    _RESNET_PAPER.but(steps=8000, schedule=None)),
     "block-deletion": _by_profile(_RESNET_CIFAR.but(steps=300), _RESNET_CIFAR.but(steps=600), _RESNET_FULL),
     # 05: the U-Net on ISBI 2012 (Adam rather than the paper's SGD with momentum 0.99 and batch 1)
