@@ -109,6 +109,10 @@ RECIPES: dict[str, dict[str, Recipe]] = {
     "batch-norm-grid": _by_profile(_RESNET_CIFAR.but(steps=150, schedule=None),
                                    _RESNET_CIFAR.but(steps=300, schedule=None),
                                    _RESNET_PAPER.but(steps=8000, schedule=None)),
+    # 04: ResNets started at full speed (constant lr, no warm-up): original against pre-activation blocks
+    "full-speed-start": _by_profile(_RESNET_CIFAR.but(steps=80, schedule=None),
+                                    _RESNET_CIFAR.but(steps=200, schedule=None),
+                                    _RESNET_CIFAR.but(steps=2000, schedule=None)),
     "block-deletion": _by_profile(_RESNET_CIFAR.but(steps=300), _RESNET_CIFAR.but(steps=600), _RESNET_FULL),
     # 05: the U-Net on ISBI 2012 (Adam rather than the paper's SGD with momentum 0.99 and batch 1)
     "unet-isbi": _by_profile(*(Recipe(steps=steps, batch_size=8, optimizer="adam", lr=3e-3, weight_decay=0.0)

@@ -54,6 +54,8 @@ def test_training_curves_one_line_per_run():
     assert len(ax.get_lines()) == 2 and ax.get_lines()[0].get_ydata().tolist() == [3, 2, 1]
     coloured = plot.training_curves(runs, colours={"b": "tab:red"})
     assert coloured.get_lines()[1].get_color() == "tab:red"
+    styled = plot.training_curves(runs, linestyles={"a": "--"})
+    assert [line.get_linestyle() for line in styled.get_lines()] == ["--", "-"]
 
 
 def test_smoothed_training_curves_stay_aligned_with_their_steps():

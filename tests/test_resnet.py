@@ -157,6 +157,19 @@ def test_saturating_activations_come_with_glorot_initialization(activation: type
         CifarResNet(20, activation=nn.GELU)
 
 
+def test_norm_before_head_is_as_published_unless_asked_for() -> None:
+    def ends_in_bn_relu(model: CifarResNet) -> bool:
+        return [type(m) for m in model.final_norm.modules()][1:] == [nn.BatchNorm2d, nn.ReLU]
+
+    assert ends_in_bn_relu(CifarResNet(20, block=PreActBlock)) and not ends_in_bn_relu(CifarResNet(20))
+    original = CifarResNet(20, norm_before_head=True)
+    assert ends_in_bn_relu(original) and original.final_norm[0].num_features == 64
+    assert not ends_in_bn_relu(CifarResNet(20, block=PreActBlock, norm_before_head=False))
+    assert "norm_before_head=True" in repr(original)  # another net, another checkpoint key
+    with pytest.raises(ValueError, match="batch_norm=True"):
+        CifarResNet(20, batch_norm=False, norm_before_head=True)
+
+
 def test_batch_norm_off_gives_biases_and_no_bn_layers() -> None:
     model = CifarResNet(20, batch_norm=False)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())

@@ -117,7 +117,8 @@ class CifarResNet(nn.Module):
 
     def __init__(self, depth: int = 20, *, block: type[PlainBlock] = BasicBlock, num_classes: int = 10,
                  in_channels: int = 3, widths: tuple[int, int, int] = (16, 32, 64), batch_norm: bool = True,
-                 activation: type[nn.Module] = nn.ReLU, init_scale: float = 1.0) -> None:
+                 activation: type[nn.Module] = nn.ReLU, init_scale: float = 1.0,
+                 norm_before_head: bool | None = None) -> None:
         super().__init__()
         if (depth - 2) % 6 or depth < 8:
             raise ValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
@@ -127,6 +128,10 @@ class CifarResNet(nn.Module):
             raise ValueError(f"activation must be one of nn.ReLU, nn.Tanh, nn.Sigmoid (the class); got {activation!r}.")
         if init_scale <= 0:
             raise ValueError(f"init_scale multiplies the initialization and must be positive; got {init_scale}.")
+        if norm_before_head is None:  # as published: a pre-activation net ends in BN-ReLU (its last addition is bare)
+            norm_before_head = block.preactivation and batch_norm
+        if norm_before_head and not batch_norm:
+            raise ValueError("norm_before_head adds a BN-ReLU before the classifier; it needs batch_norm=True.")
         self.depth, self.block, self.in_channels, self.init_scale = depth, block, in_channels, init_scale
         self.activation_class = activation
         n = (depth - 2) // 6
@@ -141,15 +146,13 @@ class CifarResNet(nn.Module):
                 blocks.append(block(channels, width, stride, batch_norm=batch_norm, activation=activation))
                 channels = width
         self.blocks = nn.Sequential(*blocks)
-        # a pre-activation net ends in BN-ReLU: its last addition is not followed by one
-        ends_in_norm = block.preactivation and batch_norm
-        self.final_norm = nn.Sequential(nn.BatchNorm2d(channels), activation()) if ends_in_norm else nn.Identity()
+        self.final_norm = nn.Sequential(nn.BatchNorm2d(channels), activation()) if norm_before_head else nn.Identity()
         self.head = PooledLinearHead(channels, num_classes)
         self._init_weights()
 
     def extra_repr(self) -> str:
         return (f"depth={self.depth}, block={self.block.__name__}, activation={self.activation_class.__name__}, "
-                f"init_scale={self.init_scale}")
+                f"init_scale={self.init_scale}, norm_before_head={not isinstance(self.final_norm, nn.Identity)}")
 
     def _init_weights(self) -> None:
         for module in self.modules():

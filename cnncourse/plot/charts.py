@@ -23,13 +23,19 @@ if TYPE_CHECKING:
 
 def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
                     per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
-                    logy: bool = False, colours: Mapping[str, str] | None = None) -> Axes:
-    """One curve per run on the same axes: the loss per step, or any metric per epoch (``colours`` by run name)."""
+                    logy: bool = False, colours: Mapping[str, str] | None = None,
+                    linestyles: Mapping[str, str] | None = None) -> Axes:
+    """One curve per run on the same axes: the loss per step, or any metric per epoch.
+
+    ``colours`` and ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults).
+    """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
     for name, run in runs.items():
         history = getattr(run, "history", run)  # a History, or an experiment's Outcome
         style = {"color": colours[name]} if colours and name in colours else {}
+        if linestyles and name in linestyles:
+            style["linestyle"] = linestyles[name]
         if per == "step":
             values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
             last_step = len(history.step_loss)  # each mean is drawn at the last step of its window
