@@ -1,5 +1,11 @@
 """Plot helpers return what they drew on, accept an ax, and reject wrong shapes clearly."""
 
+import base64
+import json
+import re
+import struct
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("agg")
@@ -10,6 +16,8 @@ import torch
 from cnncourse import plot
 from cnncourse.errors import InputShapeError
 from cnncourse.train import History
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def teardown_function():
@@ -195,3 +203,32 @@ def test_value_table_writes_every_cell_and_marks_diverged_runs():
     plt.close("all")
     with pytest.raises(ValueError, match="finite"):
         plot.value_table({"a": {"b": float("nan")}})
+
+
+def test_importing_plot_sets_the_course_text_sizes():
+    assert matplotlib.rcParams["font.size"] == plot.style.COURSE_STYLE["font.size"] == 12
+    assert min(matplotlib.rcParams[key] for key in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize")) >= 11
+
+
+def test_figures_are_at_most_the_course_width():
+    ten_columns = plot.image_grid(torch.zeros(20, 3, 8, 8, dtype=torch.uint8), columns=10)
+    assert plot.figure_of(ten_columns).get_figwidth() == pytest.approx(plot.MAX_FIGURE_WIDTH)
+    assert plot.style.capped_width(20.0) == plot.MAX_FIGURE_WIDTH and plot.style.capped_width(5.0) == 5.0
+    sources = "".join("".join(cell["source"]) for path in sorted(NOTEBOOKS.glob("*.ipynb"))
+                      for cell in json.loads(path.read_text())["cells"])
+    widths = [float(width) for width in re.findall(r"figsize=\(([\d.]+),", sources)]
+    assert widths and max(widths) <= plot.MAX_FIGURE_WIDTH  # wider, and JupyterLab shrinks its text below 10 pt
+
+
+def test_a_notebook_gets_figures_at_twice_their_resolution():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        plot.use_course_style()
+        figure, _ = plt.subplots(figsize=(4, 2))
+        png, metadata = shell.display_formatter.formatters["image/png"](figure)
+    finally:
+        InteractiveShell.clear_instance()
+    pixel_width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]  # the PNG header's width
+    assert 350 < metadata["width"] <= 400 and pixel_width == 2 * metadata["width"]  # about 4 in x 100 dpi, drawn at 2x

@@ -1,4 +1,7 @@
-"""Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on."""
+"""Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on.
+
+Importing this package sets the course's figure style (``style.use_course_style``).
+"""
 
 from . import diagrams
 from .base import axes_or_new, figure_of, log_scale
@@ -7,3 +10,6 @@ from .charts import (bars, embedding, error_curves, gradient_norms, histograms, 
 from .images import (CHANNEL_COLOURS, as_display_image, before_after, channel_histograms, feature_maps, filters,
                      image_grid, image_mosaic, restored_examples, segmentation_overlay, show_image, threshold_panels,
                      value_map)
+from .style import MAX_FIGURE_WIDTH, use_course_style
+
+use_course_style()

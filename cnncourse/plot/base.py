@@ -9,6 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+from .style import MAX_FIGURE_WIDTH
+
 
 def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
     """``ax`` itself, or the axes of a new figure of ``figsize``."""
@@ -22,6 +24,7 @@ def _grid_axes(count: int, columns: int, axes: Sequence[Axes] | None, size: floa
     if axes is not None:
         return list(axes)
     rows = -(-count // columns)
+    size = min(size, MAX_FIGURE_WIDTH / columns)  # a wide grid gets smaller panels, not a wider figure
     _, grid = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False, layout="constrained")
     return list(grid.flat)
 

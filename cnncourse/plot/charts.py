@@ -15,6 +15,7 @@ from torch import Tensor
 from ..train import History
 
 from .base import axes_or_new, compact_number, log_scale
+from .style import capped_width
 
 if TYPE_CHECKING:
     from ..baselines import TunedFilter
@@ -203,7 +204,7 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
     """
     metrics = list(next(iter(curves.values())))
     if axes is None:
-        axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), layout="constrained",
+        axes = plt.subplots(1, len(metrics), figsize=(capped_width(4.2 * len(metrics)), 3.6), layout="constrained",
                             squeeze=False)[1][0]
     for ax, metric in zip(axes, metrics):
         for colour, (name, scores) in enumerate(curves.items()):
@@ -285,7 +286,7 @@ def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16
 def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None = None) -> list[Axes]:
     """Each tuned filter's validation PSNR against its parameter, one panel per filter, the chosen one starred."""
     if axes is None:
-        axes = plt.subplots(1, len(tuned), figsize=(4.4 * len(tuned), 3.3), layout="constrained", sharey=True)[1]
+        axes = plt.subplots(1, len(tuned), figsize=(capped_width(4.4 * len(tuned)), 3.3), layout="constrained", sharey=True)[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
     for index, (ax, one) in enumerate(zip(axes, tuned)):
         parameters = list(one.validation_psnr)

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
+from .style import capped_width
 
 LAYER_COLOURS = {"conv": "#a6cee3", "batch norm": "#fdbf6f", "activation": "#b2df8a"}
 STEP_COLOURS = {"conv": "tab:blue", "pool": "tab:red", "up": "tab:green", "skip": "gray", "join": "black",
@@ -78,7 +79,7 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
     place of the addition come from running the block on a random input of ``in_shape``.
     """
     if axes is None:
-        axes = plt.subplots(1, len(blocks), figsize=(3.4 * len(blocks), 5.2), layout="constrained")[1]
+        axes = plt.subplots(1, len(blocks), figsize=(capped_width(3.4 * len(blocks)), 5.2), layout="constrained")[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
     x = torch.randn(*in_shape, generator=torch.Generator().manual_seed(0))
     for ax, (title, block) in zip(axes, blocks.items()):
@@ -257,7 +258,7 @@ def padding_and_stride(layers: Sequence[nn.Conv2d], *, size: int = 5, axes: Sequ
     (dashed), the first two kernel positions along a row (blue, then orange), and the output size the layer
     returns when run on such an input."""
     if axes is None:
-        axes = plt.subplots(1, len(layers), figsize=(3.3 * len(layers), 3.8), layout="constrained")[1]
+        axes = plt.subplots(1, len(layers), figsize=(capped_width(3.3 * len(layers)), 3.8), layout="constrained")[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
     widest = max(size + 2 * layer.padding[0] for layer in layers)  # one scale for every panel
     for ax, layer in zip(axes, layers):

@@ -17,6 +17,7 @@ from ..errors import InputShapeError
 from ..metrics.image_quality import psnr
 from ..validate import describe
 from .base import _grid_axes, axes_or_new
+from .style import capped_width
 
 if TYPE_CHECKING:
     from ..widgets.segmentation_explorer import ThresholdView
@@ -159,7 +160,7 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
     clean = (to_float(clean) if clean.dtype == torch.uint8 else clean)[:count]
     rows = {"clean": clean, **{name: x[:count] for name, x in estimates.items()}}
     if axes is None:
-        _, grid = plt.subplots(len(rows), count, figsize=(1.3 * count + 1.6, 1.45 * len(rows)), squeeze=False,
+        _, grid = plt.subplots(len(rows), count, figsize=(capped_width(1.3 * count + 1.6), 1.45 * len(rows)), squeeze=False,
                                layout="constrained")
         axes = list(grid.flat)
     for r, (name, images) in enumerate(rows.items()):
@@ -183,7 +184,7 @@ def threshold_panels(view: "ThresholdView", *, axes: Sequence[Axes] | None = Non
     width = view.panel.shape[-1] // 3
     overlay, heat, errors = (view.panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each
     if axes is None:
-        axes = plt.subplots(1, 3, figsize=(13, 4.8), layout="constrained")[1]
+        axes = plt.subplots(1, 3, figsize=(12, 4.4), layout="constrained")[1]
     show_image(overlay, ax=axes[0], title="predicted membranes (orange)")
     shown = axes[1].imshow(heat[0].float().numpy() / 255, cmap="gray", vmin=0, vmax=1)
     axes[1].set_axis_off()

@@ -17,6 +17,7 @@ from torch import Tensor
 
 from ..by_hand import KERNELS, channel_responses, preset_kernel
 from ..errors import InputShapeError
+from ..plot.style import capped_width
 from ..validate import describe
 from .explorer_box import ExplorerBox, figure_png
 
@@ -76,7 +77,7 @@ def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Seq
     panels.append(("sum = feature map", view.feature_map))
     count = len(panels) + (image is not None)
     if axes is None:
-        _, grid = plt.subplots(1, count, figsize=(2.1 * count, 2.4), layout="constrained")
+        _, grid = plt.subplots(1, count, figsize=(capped_width(2.1 * count), 2.4), layout="constrained")
         axes = list(grid)
     axes = list(axes)
     if image is not None:

@@ -1,0 +1,28 @@
+"""The course's figure style, set when ``cnncourse.plot`` is imported: one set of text sizes, sharp pictures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+# 12 inches at 100 dpi are 1,200 pixels; JupyterLab shrinks a wider picture to its cell (about 1,000 pixels on a
+# laptop), so 12 pt text on a figure at most this wide is still at least 10 pt as the learner sees it
+MAX_FIGURE_WIDTH = 12.0
+COURSE_STYLE = {"figure.dpi": 100, "savefig.dpi": 200, "font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12,
+                "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11, "figure.titlesize": 13}
+
+
+def use_course_style() -> None:
+    """Set the course's text sizes; in a notebook, figures are sent at twice their resolution ("retina")."""
+    matplotlib.rcParams.update(COURSE_STYLE)
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # plain Python: no notebook to send figures to
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")  # a PNG of 2x the pixels, shown at the figure's size
+
+
+def capped_width(width: float) -> float:
+    """A figure width in inches, at most ``MAX_FIGURE_WIDTH`` (more panels get narrower ones)."""
+    return min(width, MAX_FIGURE_WIDTH)
