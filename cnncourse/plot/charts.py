@@ -286,7 +286,8 @@ def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16
 def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None = None) -> list[Axes]:
     """Each tuned filter's validation PSNR against its parameter, one panel per filter, the chosen one starred."""
     if axes is None:
-        axes = plt.subplots(1, len(tuned), figsize=(capped_width(4.4 * len(tuned)), 3.3), layout="constrained", sharey=True)[1]
+        axes = plt.subplots(1, len(tuned), figsize=(capped_width(4.4 * len(tuned)), 3.3), layout="constrained",
+                            sharey=True)[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
     for index, (ax, one) in enumerate(zip(axes, tuned)):
         parameters = list(one.validation_psnr)

@@ -160,8 +160,8 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
     clean = (to_float(clean) if clean.dtype == torch.uint8 else clean)[:count]
     rows = {"clean": clean, **{name: x[:count] for name, x in estimates.items()}}
     if axes is None:
-        _, grid = plt.subplots(len(rows), count, figsize=(capped_width(1.3 * count + 1.6), 1.45 * len(rows)), squeeze=False,
-                               layout="constrained")
+        _, grid = plt.subplots(len(rows), count, figsize=(capped_width(1.3 * count + 1.6), 1.45 * len(rows)),
+                               squeeze=False, layout="constrained")
         axes = list(grid.flat)
     for r, (name, images) in enumerate(rows.items()):
         scores = psnr(clean, images) if name != "clean" else None
