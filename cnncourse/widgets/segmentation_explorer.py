@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import torch
 from PIL import Image
 from torch import Tensor
@@ -16,6 +17,7 @@ from torch import Tensor
 from ..errors import InputShapeError
 from ..metrics.segmentation import segmentation_scores, threshold_probabilities
 from ..validate import describe
+from .explorer_box import ExplorerBox
 
 MISSED_MEMBRANE = (230, 40, 40)  # red: labelled membrane, predicted interior
 FALSE_MEMBRANE = (40, 200, 230)  # cyan: labelled interior, predicted membrane
@@ -72,9 +74,6 @@ def png_bytes(rgb: Tensor) -> bytes:
 def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, ids: tuple[int, ...] | None = None,
                           *, threshold: float = 0.5):
     """A slice slider and a threshold slider over ``threshold_view`` (images (N, 1, H, W), P and masks (N, H, W))."""
-    import ipywidgets as widgets
-
-    from .explorer_box import ExplorerBox
 
     ids = tuple(range(len(images))) if ids is None else tuple(ids)
     slice_slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="slice #",
