@@ -220,6 +220,18 @@ def test_figures_are_at_most_the_course_width():
     assert widths and max(widths) <= plot.MAX_FIGURE_WIDTH  # wider, and JupyterLab shrinks its text below 10 pt
 
 
+
+def test_no_figure_text_is_set_below_10_pt():
+    """A size written into a plotting function overrides the course style: none may be smaller than 10 pt."""
+    package = Path(plot.__file__).resolve().parents[1]
+    sources = {path.name: path.read_text() for folder in ("plot", "widgets") for path in (package / folder).glob("*.py")}
+    sources["notebooks"] = "".join("".join(cell["source"]) for path in sorted(NOTEBOOKS.glob("*.ipynb"))
+                                   for cell in json.loads(path.read_text())["cells"])
+    small = {name: found for name, text in sources.items()
+             if (found := re.findall(r"\b(?:fontsize|labelsize)=([0-9.]+)", text))
+             and min(map(float, found)) < 10}
+    assert not small, f"text sizes below 10 pt: {small}"
+
 def test_a_notebook_gets_figures_at_twice_their_resolution():
     from IPython.core.interactiveshell import InteractiveShell
 

@@ -71,7 +71,7 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, colours: Mapping[str,
                 ax.fill_between(epochs, errors.min(0), errors.max(0), color=colour, alpha=0.15, linewidth=0)
     ax.set(xlabel="epoch", ylabel="error (%)", title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only: no tick at epoch 2.5
-    ax.legend(fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -104,7 +104,7 @@ def noise_sweep(sweep: "NoiseSweep", *, trained_at: Mapping[str, float | Sequenc
     ax.set_xlabel("noise standard deviation (images in 0..1)")
     ax.set_ylabel("mean PSNR on test images (dB)")
     ax.set_title(title)
-    ax.legend(fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -131,7 +131,7 @@ def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None =
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
     ax.set_title(title)
-    ax.legend(markerscale=3, fontsize=8, ncol=2)
+    ax.legend(markerscale=3, ncol=2)
     return ax
 
 
@@ -184,7 +184,7 @@ def layer_percentiles(outputs: Sequence[Tensor], *, colour: str = "C0", ax: Axes
                     label="25-75%")
     ax.plot(layers, quantiles[:, 2], color=colour, label="median")
     ax.set(xlabel="block (1 = first)", ylabel=ylabel, title=title)
-    ax.legend(fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -211,7 +211,7 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
             ax.plot(xs, scores[metric], marker="o", color=f"C{colour}", label=name)
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
-            ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=8, va="top")
+            ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top")
         for label, value in (references or {}).get(metric, {}).items():
             ax.axhline(value, color="gray", linestyle="--", linewidth=1, label=label)
         ax.set(xlabel=xlabel, ylabel=metric, title=metric, xscale="log" if logx else "linear")
@@ -219,7 +219,7 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
             ax.minorticks_off()
             ax.set_xticks(list(xs), [f"{x:g}" for x in xs])
         if metric in (references or {}) or ax is axes[0]:
-            ax.legend(fontsize=8)
+            ax.legend()
     return list(axes)
 
 
@@ -227,18 +227,17 @@ def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = No
          references: Mapping[str, float] | None = None, colours: Mapping[str, str] | None = None,
          ylabel: str = "", title: str = "", logy: bool = False, ax: Axes | None = None) -> Axes:
     """One bar per name with its value written on it; ``errors`` as ± error bars, ``references`` as dashed levels."""
-    ax = axes_or_new(ax, (min(1.3 * len(values) + 2.5, 13.0), 3.4))
+    ax = axes_or_new(ax, (capped_width(1.3 * len(values) + 2.5), 3.4))
     names = list(values)
     heights = [values[name] for name in names]
     colour = [(colours or {}).get(name, f"C{index}") for index, name in enumerate(names)]
     yerr = [(errors or {}).get(name, 0.0) for name in names] if errors else None
     drawn = ax.bar(names, heights, color=colour, yerr=yerr, capsize=4, alpha=0.85)
-    ax.bar_label(drawn, labels=[compact_number(value) for value in heights], padding=2,
-                 fontsize=10 if len(values) <= 8 else 8)
+    ax.bar_label(drawn, labels=[compact_number(value) for value in heights], padding=2, fontsize=10)
     for label, level in (references or {}).items():
         ax.axhline(level, color="gray", linestyle="--", linewidth=1, label=label)
     if references:
-        ax.legend(fontsize=9)
+        ax.legend()
     if logy:
         log_scale(ax, "y")
     ax.margins(y=0.15)  # room for the values written above the bars
@@ -279,7 +278,7 @@ def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
     ax.set_title(title)
-    ax.legend(fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -297,7 +296,7 @@ def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None
         ax.set(xlabel="sigma (px)" if one.name == "Gaussian blur" else "window size (px)", title=one.name)
         if len(parameters) <= 6:
             ax.set_xticks(parameters, [f"{p:g}" for p in parameters])
-        ax.legend(fontsize=9, loc="lower center")
+        ax.legend(loc="lower center")
     axes[0].set_ylabel("mean PSNR on noisy validation images (dB)")
     return axes
 
@@ -315,7 +314,7 @@ def receptive_field_curve(steps: Sequence, *, input_size: int | None = None, ax:
         ax.axhline(input_size, color="gray", linestyle="--", linewidth=1, label=f"input size ({input_size} px)")
     ax.set(xlabel="layer (convolutions and pools, in order)", ylabel="input pixels across", title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=9)
+    ax.legend()
     return ax
 
 

@@ -109,7 +109,7 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
         ax.set_ylim(ys[-1] - 0.6, 0.6)
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title)
     return axes
 
 
@@ -135,7 +135,7 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
         concatenated = "concatenate" in name
         ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else "#a6cee3",
                                edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
-        ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=9)
+        ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=11)
         if previous is not None:
             step = _unet_step(name)
             _arrow(ax, (previous[0] + 0.2, previous[1]), (x - width / 2 - 0.02, y), colour=STEP_COLOURS[step])
@@ -149,17 +149,16 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
                     linestyle="--", linewidth=1.2)
             _arrow(ax, (x, y - 0.45), (x, y - 0.3), colour=STEP_COLOURS["skip"])
     for row, size in enumerate(sizes):
-        ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=9)
+        ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=11)
     handles = [plt.Line2D([], [], color=colour, label=label) for label, colour in
                (("two 3x3 convs", STEP_COLOURS["conv"]), ("max-pool 2x2", STEP_COLOURS["pool"]),
                 ("up-conv 2x2", STEP_COLOURS["up"]), ("copy (skip connection)", STEP_COLOURS["skip"]),
                 ("concatenate", STEP_COLOURS["join"]), ("1x1 conv (classes)", STEP_COLOURS["head"]))]
-    ax.legend(handles=handles, loc="lower center", ncol=6, fontsize=9, frameon=False, bbox_to_anchor=(0.5, -0.12))
+    ax.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.2))
     ax.set_xlim(-2.2, len(stages))
     ax.set_ylim(-len(sizes) + 0.3, 0.9)
     ax.set_axis_off()
-    ax.set_title("the U-Net's stages: channels above each box, image size per row; hatched: concatenated skip",
-                 fontsize=10)
+    ax.set_title("the U-Net's stages: channels above each box, image size per row; hatched: concatenated skip")
     return ax
 
 
@@ -173,14 +172,14 @@ def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes
     def square(x: float, y: float, size: float, colour: str, text: str = "") -> None:
         ax.add_patch(Rectangle((x, y), size, size, facecolor=colour, edgecolor="black", linewidth=0.8, alpha=0.55))
         if text:
-            ax.text(x + size / 2, y - 0.12, text, ha="center", va="top", fontsize=9)
+            ax.text(x + size / 2, y - 0.12, text, ha="center", va="top", fontsize=11)
 
     colours = CHANNEL_COLOURS if in_channels == 3 else ["gray"] * in_channels
     names = ("R", "G", "B") if in_channels == 3 else [f"in {c}" for c in range(in_channels)]
     top = 1.3 * (out_channels - 1)
     for c in range(in_channels):  # the input planes, stacked at the left
         square(0.25 * c, top - 0.25 * c, plane, colours[c])
-    ax.text(0.5, top + plane + 0.35, f"input: {in_channels} planes", ha="center", fontsize=10)
+    ax.text(0.5, top + plane + 0.35, f"input: {in_channels} planes", ha="center", fontsize=11)
     kernel = 0.45 * plane * k / 3
     right = 4.6 + 1.0 * in_channels  # where the responses end
     for o in range(out_channels):
@@ -190,24 +189,24 @@ def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes
         for c in range(in_channels):  # one k x k kernel per input plane
             square(2.2 + 0.7 * c, y + 0.27, kernel, colours[c], names[c] if last else "")
         ax.text(2.2 + 0.35 * in_channels, y + 1.0, f"output {o}: {in_channels} kernels of {k}x{k}", ha="center",
-                fontsize=9)
+                fontsize=11)
         _arrow(ax, (2.25 + 0.7 * in_channels, y + 0.5), (4.5, y + 0.5))
         for c in range(in_channels):  # each kernel's response to its own plane, summed
             square(4.6 + 1.0 * c, y + 0.15, 0.7 * plane, colours[c])
             ax.text(4.6 + 1.0 * c + 0.85, y + 0.5, "+" if c < in_channels - 1 else "+ bias", va="center",
-                    fontsize=11 if c < in_channels - 1 else 9)
+                    fontsize=11)
         if o == 0:
-            ax.text(4.5 + 0.5 * in_channels, y + 1.0, "responses, summed", ha="center", fontsize=9)
+            ax.text(4.5 + 0.5 * in_channels, y + 1.0, "responses, summed", ha="center", fontsize=11)
         _arrow(ax, (right + 0.45, y + 0.5), (right + 0.85, y + 0.5))
         square(right + 0.95, y + 0.15, 0.7 * plane, "0.6", f"feature map {o}" if last else "")
         if not last:
-            ax.text(right + 1.3, y - 0.12, f"feature map {o}", ha="center", va="top", fontsize=9)
+            ax.text(right + 1.3, y - 0.12, f"feature map {o}", ha="center", va="top", fontsize=11)
     ax.set_xlim(-0.3, right + 2.0)
     ax.set_ylim(-0.7, top + plane + 0.8)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"nn.Conv2d({in_channels}, {out_channels}, {k}): weight {tuple(conv.weight.shape)}, "
-                 f"{conv.weight.numel() + (conv.bias.numel() if conv.bias is not None else 0)} parameters", fontsize=10)
+                 f"{conv.weight.numel() + (conv.bias.numel() if conv.bias is not None else 0)} parameters")
     return ax
 
 
@@ -243,10 +242,10 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
             previous = (x, y - 0.3)
         _arrow(ax, previous, (x, bottom + 0.3))
         weights = sum(conv.weight.numel() for conv in branch.modules() if isinstance(conv, nn.Conv2d))
-        ax.text(x, bottom - 0.45, f"{weights:,}\nweights", fontsize=9, color="dimgray", ha="center", va="top")
+        ax.text(x, bottom - 0.45, f"{weights:,}\nweights", fontsize=11, color="dimgray", ha="center", va="top")
     _box(ax, 3.3, bottom, f"concatenate: {module.out_channels} channels", "white", width=8.6)
     total = sum(conv.weight.numel() for conv in module.modules() if isinstance(conv, nn.Conv2d))
-    ax.set_title(f"{title}\n{total:,} conv weights" if title else f"{total:,} conv weights", fontsize=10)
+    ax.set_title(f"{title}\n{total:,} conv weights" if title else f"{total:,} conv weights")
     ax.set_xlim(-1.2, 7.8)
     ax.set_ylim(bottom - 1.3, 0.5)
     ax.set_axis_off()
@@ -281,8 +280,7 @@ def padding_and_stride(layers: Sequence[nn.Conv2d], *, size: int = 5, axes: Sequ
         ax.set_ylim(-margin - 0.3, full + margin + 0.3)
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.set_title(f"{k}x{k}, padding {pad}, stride {stride}\n{size}x{size} input → {out}x{out} output",
-                     fontsize=10)
+        ax.set_title(f"{k}x{k}, padding {pad}, stride {stride}\n{size}x{size} input → {out}x{out} output")
     return axes
 
 
@@ -314,5 +312,5 @@ def receptive_field_growth(layers: nn.Module, *, title: str = "", ax: Axes | Non
     ax.set_ylim(-0.3, 1.2 * len(fields))
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title or f"one output pixel depends on {top} input pixels across", fontsize=10)
+    ax.set_title(title or f"one output pixel depends on {top} input pixels across")
     return ax

@@ -45,7 +45,7 @@ def show_image(image: Tensor, *, title: str = "", ax: Axes | None = None, mean=N
     ax = axes_or_new(ax, (3, 3))
     x = as_display_image(image, mean, std).numpy()
     ax.imshow(x, cmap=cmap if x.ndim == 2 else None, vmin=0, vmax=1)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
     ax.set_axis_off()
     return ax
 
@@ -113,7 +113,7 @@ def feature_maps(maps: Tensor, *, columns: int = 8, titles: Sequence[str] | None
         ax.set_axis_off()
         if index < len(maps):
             ax.imshow(maps[index].detach().cpu().float().numpy(), cmap=cmap)
-            ax.set_title(titles[index] if titles else f"{index}", fontsize=8)
+            ax.set_title(titles[index] if titles else f"{index}")
     return grid
 
 
@@ -170,9 +170,9 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
             ax.imshow(images[c, 0].clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([]), ax.set_yticks([])
             if scores is not None:
-                ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=8)
+                ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=10)
             if c == 0:
-                ax.set_ylabel(name, fontsize=8)
+                ax.set_ylabel(name.replace(" (", "\n("), fontsize=10)   # "median filter\n(size 3x3)"
     return list(axes)
 
 
@@ -188,14 +188,12 @@ def threshold_panels(view: "ThresholdView", *, axes: Sequence[Axes] | None = Non
     show_image(overlay, ax=axes[0], title="predicted membranes (orange)")
     shown = axes[1].imshow(heat[0].float().numpy() / 255, cmap="gray", vmin=0, vmax=1)
     axes[1].set_axis_off()
-    axes[1].set_title("P(cell interior)", fontsize=10)
+    axes[1].set_title("P(cell interior)")
     plt.colorbar(shown, ax=axes[1], shrink=0.8, label="P(interior)")
     show_image(errors, ax=axes[2], title=f"errors at threshold {view.threshold:g}")
     axes[2].legend(handles=[Patch(color=[c / 255 for c in MISSED_MEMBRANE], label="missed membrane"),
                             Patch(color=[c / 255 for c in FALSE_MEMBRANE], label="false membrane")],
-                   loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
-    for ax in axes:
-        ax.title.set_fontsize(10)
+                   loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     return list(axes)
 
 
@@ -211,6 +209,6 @@ def value_map(values: Tensor, *, label: str = "", title: str = "", signed: bool 
     limit = float(abs(x).max()) or 1.0
     shown = ax.imshow(x, cmap="RdBu_r" if signed else "magma", vmin=-limit if signed else 0.0, vmax=limit)
     plt.colorbar(shown, ax=ax, shrink=0.85, label=label)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title)
     ax.set_axis_off()
     return ax

@@ -42,7 +42,7 @@ class DenoiseView:
                   for name, image in self.images.items()}
         axes = before_after(panels)
         figure = axes[0].figure
-        figure.suptitle(f"noise std {self.noise_std:.2f}", fontsize=10)
+        figure.suptitle(f"noise std {self.noise_std:.2f}")
         return figure
 
 

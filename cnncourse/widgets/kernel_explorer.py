@@ -83,12 +83,12 @@ def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Seq
     if image is not None:
         shown = image.permute(1, 2, 0).float() / (255 if image.dtype == torch.uint8 else 1)
         axes[0].imshow(shown.clamp(0, 1).numpy())
-        axes[0].set_title("image", fontsize=9)
+        axes[0].set_title("image")
         axes[0].set_axis_off()
     limit = max(view.responses.abs().max().item(), view.feature_map.abs().max().item(), 1e-6)
     for ax, (title, values) in zip(axes[count - len(panels):], panels):
         ax.imshow(values.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)  # red positive, blue negative, white zero
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
         ax.set_axis_off()
     return axes
 
