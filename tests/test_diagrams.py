@@ -60,8 +60,8 @@ def test_inception_module_draws_each_branch_from_its_layers():
                                       in_channels=192)
     reduced = diagrams.inception_module(InceptionModule(192, GOOGLENET_3A, factorized_5x5=False), in_channels=192)
     texts = {text.get_text() for text in reduced.texts}
-    assert {"1x1 conv 192→16", "5x5 conv 16→32", "15,872\nweights", "concatenate: 256 channels"} <= texts
-    assert "5x5 conv 192→32" in {text.get_text() for text in naive.texts}
+    assert {"1x1 conv\n192→16", "5x5 conv\n16→32", "15,872\nweights", "concatenate: 256 channels"} <= texts
+    assert "5x5 conv\n192→32" in {text.get_text() for text in naive.texts}
     assert "387,072 conv weights" in naive.get_title() and "163,328 conv weights" in reduced.get_title()
 
 

@@ -319,10 +319,11 @@ def receptive_field_curve(steps: Sequence, *, input_size: int | None = None, ax:
 
 
 def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", title: str = "",
-                reference: float | None = None, ax: Axes | None = None) -> Axes:
+                reference: float | None = None, number_format: str = ".3g", ax: Axes | None = None) -> Axes:
     """A table of numbers drawn as a heat map, each value written in its cell ("diverged" where not finite).
 
-    Rows and columns keep the order given; ``reference`` (for example chance) is marked on the colour bar.
+    Rows and columns keep the order given; ``reference`` (for example chance) is marked on the colour bar;
+    ``number_format`` formats each value (".2f" keeps a column of similar numbers aligned: 2.00, not 2).
     """
     columns = list(dict.fromkeys(column for row in rows.values() for column in row))
     values = np.array([[rows[row].get(column, np.nan) for column in columns] for row in rows], dtype=float)
@@ -336,9 +337,9 @@ def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", tit
     shown = ax.imshow(np.where(finite, values, high), cmap="viridis_r", vmin=low, vmax=high, aspect="auto")
     bar = plt.colorbar(shown, ax=ax, label=label)
     if reference is not None:
-        bar.ax.axhline(reference, color="black", linewidth=1.5)
+        bar.ax.axhline(reference, color="black", linewidth=3)
     for (r, c), value in np.ndenumerate(values):
-        text = f"{value:.3g}" if np.isfinite(value) else "diverged"
+        text = format(value, number_format) if np.isfinite(value) else "diverged"
         light_cell = np.isfinite(value) and (value - low) < 0.5 * (high - low)   # viridis_r is light at the low end
         ax.text(c, r, text, ha="center", va="center", fontsize=10, color="black" if light_cell else "white")
     ax.set_xticks(range(len(columns)), columns)

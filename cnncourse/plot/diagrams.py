@@ -216,9 +216,9 @@ def _branch_layers(branch: nn.Module) -> list[tuple[str, str]]:
     for layer in branch.modules():
         if isinstance(layer, nn.Conv2d):
             k = layer.kernel_size[0]
-            layers.append((f"{k}x{k} conv {layer.in_channels}→{layer.out_channels}", "1x1" if k == 1 else "conv"))
+            layers.append((f"{k}x{k} conv\n{layer.in_channels}→{layer.out_channels}", "1x1" if k == 1 else "conv"))
         elif isinstance(layer, nn.MaxPool2d):
-            layers.append((f"{layer.kernel_size}x{layer.kernel_size} max-pool", "pool"))
+            layers.append((f"{layer.kernel_size}x{layer.kernel_size}\nmax-pool", "pool"))
     return layers
 
 
@@ -237,9 +237,9 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
         previous = (3.3, -0.3)
         for row, (text, kind) in enumerate(layers, start=1):
             y = -1.0 * row
-            _arrow(ax, previous, (x, y + 0.3))
-            _box(ax, x, y, text, colours[kind], width=2.0)
-            previous = (x, y - 0.3)
+            _arrow(ax, previous, (x, y + 0.36))
+            _box(ax, x, y, text, colours[kind], width=2.0, height=0.72)   # two lines: what, and its channels
+            previous = (x, y - 0.36)
         _arrow(ax, previous, (x, bottom + 0.3))
         weights = sum(conv.weight.numel() for conv in branch.modules() if isinstance(conv, nn.Conv2d))
         ax.text(x, bottom - 0.45, f"{weights:,}\nweights", fontsize=11, color="dimgray", ha="center", va="top")
