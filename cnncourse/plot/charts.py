@@ -82,7 +82,7 @@ def noise_sweep(sweep: "NoiseSweep", *, trained_at: Mapping[str, float | Sequenc
     ``trained_at`` marks, in a model's own colour, the noise it was trained on: a level as a dashed line, a range
     (low, high) as a bar along the bottom of the axes. ``colours`` fixes a method's colour across figures.
     """
-    ax = axes_or_new(ax, (6.5, 4))
+    ax = axes_or_new(ax, (9.5, 4))   # the legend goes right of the axes: the curves fill the whole plot
     fixed = {"noisy input": "gray", **(colours or {})}
     colours = {}
     for name, values in sweep.psnr.items():
@@ -104,7 +104,7 @@ def noise_sweep(sweep: "NoiseSweep", *, trained_at: Mapping[str, float | Sequenc
     ax.set_xlabel("noise standard deviation (images in 0..1)")
     ax.set_ylabel("mean PSNR on test images (dB)")
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     return ax
 
 

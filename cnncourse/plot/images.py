@@ -3,6 +3,8 @@ segmentation overlays, before/after panels, restored images with their PSNR."""
 
 from __future__ import annotations
 
+import textwrap
+
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -172,7 +174,7 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
             if scores is not None:
                 ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=10)
             if c == 0:
-                ax.set_ylabel(name.replace(" (", "\n("), fontsize=10)   # "median filter\n(size 3x3)"
+                ax.set_ylabel(textwrap.fill(name, 16), fontsize=10)   # "median filter\n(size 3x3)": fits a row
     return list(axes)
 
 
