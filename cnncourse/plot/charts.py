@@ -197,7 +197,7 @@ def _sample(values: Tensor, size: int = 1_000_000) -> Tensor:
 def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequence[float]]], *, xlabel: str,
                   marks: Mapping[str, float] | None = None, references: Mapping[str, Mapping[str, float]] | None = None,
                   logx: bool = False, axes: Sequence[Axes] | None = None) -> list[Axes]:
-    """One panel per metric against ``xs``, one line per run (same colour in every panel).
+    """One panel per metric against ``xs``, one line per run (same colour in every panel), one legend below them.
 
     ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn dashed in gray,
     {metric: {label: value}}, e.g. a baseline's score.
@@ -218,8 +218,8 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
         if logx:
             ax.minorticks_off()
             ax.set_xticks(list(xs), [f"{x:g}" for x in xs])
-        if metric in (references or {}) or ax is axes[0]:
-            ax.legend()
+    entries = {label: handle for ax in axes for handle, label in zip(*ax.get_legend_handles_labels())}
+    axes[0].figure.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=min(len(entries), 4))
     return list(axes)
 
 
