@@ -14,7 +14,7 @@ import pytest
 from cnncourse import robustness
 
 # a guard against a hung kernel, not a speed goal: 05's slowest cell (eight full-size U-Nets, each predicting five
-# slices) takes about 4 min at tiny size on 2 idle cores, and ran past 15 min before slices were cut to 256 px
+# slices) takes about 3 min at tiny size on 2 idle cores, and ran past 15 min before slices were cut to 256 px
 CELL_TIMEOUT = 1800
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

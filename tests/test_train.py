@@ -123,6 +123,14 @@ def test_every_named_recipe_exists_for_every_profile():
         recipes.get("resnet")
 
 
+def test_a_tiny_run_keeps_each_recipe_but_cuts_its_steps_and_batches(monkeypatch):
+    monkeypatch.setenv(config.TINY_ENV, "1")
+    for name, by_profile in recipes.RECIPES.items():
+        full, tiny = by_profile["full"], recipes.get(name, "full")
+        assert tiny.total_steps(50_000) == recipes.TINY_STEPS and tiny.batch_size <= recipes.TINY_BATCH, name
+        assert tiny.but(steps=full.steps, epochs=full.epochs, batch_size=full.batch_size) == full, name
+
+
 def test_the_paper_switch_runs_the_papers_schedule_in_full_only(monkeypatch):
     monkeypatch.delenv(config.PAPER_ENV, raising=False)
     course = recipes.get("resnet-cifar", "full")
