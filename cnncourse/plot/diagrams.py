@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
-from .style import capped_width
+from .style import SMALL_TEXT, capped_width
 
 LAYER_COLOURS = {"conv": "#a6cee3", "batch norm": "#fdbf6f", "activation": "#b2df8a"}
 STEP_COLOURS = {"conv": "tab:blue", "pool": "tab:red", "up": "tab:green", "skip": "gray", "join": "black",
@@ -95,7 +95,7 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
                 ax.add_patch(Circle((0, y), 0.22, facecolor="white", edgecolor="black", linewidth=1.0))
                 ax.text(0, y, "+", ha="center", va="center", fontsize=13)
             elif kind is None:
-                ax.text(0, y, text, ha="center", va="center", fontsize=11, style="italic")
+                ax.text(0, y, text, ha="center", va="center", fontsize=SMALL_TEXT, style="italic")
             else:
                 _box(ax, 0, y, text, LAYER_COLOURS[kind])
             if row:
@@ -135,7 +135,7 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
         concatenated = "concatenate" in name
         ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else "#a6cee3",
                                edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
-        ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=11)
+        ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=SMALL_TEXT)
         if previous is not None:
             step = _unet_step(name)
             _arrow(ax, (previous[0] + 0.2, previous[1]), (x - width / 2 - 0.02, y), colour=STEP_COLOURS[step])
@@ -149,7 +149,7 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
                     linestyle="--", linewidth=1.2)
             _arrow(ax, (x, y - 0.45), (x, y - 0.3), colour=STEP_COLOURS["skip"])
     for row, size in enumerate(sizes):
-        ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=11)
+        ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=SMALL_TEXT)
     handles = [plt.Line2D([], [], color=colour, label=label) for label, colour in
                (("two 3x3 convs", STEP_COLOURS["conv"]), ("max-pool 2x2", STEP_COLOURS["pool"]),
                 ("up-conv 2x2", STEP_COLOURS["up"]), ("copy (skip connection)", STEP_COLOURS["skip"]),
@@ -172,14 +172,14 @@ def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes
     def square(x: float, y: float, size: float, colour: str, text: str = "") -> None:
         ax.add_patch(Rectangle((x, y), size, size, facecolor=colour, edgecolor="black", linewidth=0.8, alpha=0.55))
         if text:
-            ax.text(x + size / 2, y - 0.12, text, ha="center", va="top", fontsize=11)
+            ax.text(x + size / 2, y - 0.12, text, ha="center", va="top", fontsize=SMALL_TEXT)
 
     colours = CHANNEL_COLOURS if in_channels == 3 else ["gray"] * in_channels
     names = ("R", "G", "B") if in_channels == 3 else [f"in {c}" for c in range(in_channels)]
     top = 1.3 * (out_channels - 1)
     for c in range(in_channels):  # the input planes, stacked at the left
         square(0.25 * c, top - 0.25 * c, plane, colours[c])
-    ax.text(0.5, top + plane + 0.35, f"input: {in_channels} planes", ha="center", fontsize=11)
+    ax.text(0.5, top + plane + 0.35, f"input: {in_channels} planes", ha="center", fontsize=SMALL_TEXT)
     kernel = 0.45 * plane * k / 3
     right = 4.6 + 1.0 * in_channels  # where the responses end
     for o in range(out_channels):
@@ -189,18 +189,18 @@ def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes
         for c in range(in_channels):  # one k x k kernel per input plane
             square(2.2 + 0.7 * c, y + 0.27, kernel, colours[c], names[c] if last else "")
         ax.text(2.2 + 0.35 * in_channels, y + 1.0, f"output {o}: {in_channels} kernels of {k}x{k}", ha="center",
-                fontsize=11)
+                fontsize=SMALL_TEXT)
         _arrow(ax, (2.25 + 0.7 * in_channels, y + 0.5), (4.5, y + 0.5))
         for c in range(in_channels):  # each kernel's response to its own plane, summed
             square(4.6 + 1.0 * c, y + 0.15, 0.7 * plane, colours[c])
             ax.text(4.6 + 1.0 * c + 0.85, y + 0.5, "+" if c < in_channels - 1 else "+ bias", va="center",
-                    fontsize=11)
+                    fontsize=SMALL_TEXT)
         if o == 0:
-            ax.text(4.5 + 0.5 * in_channels, y + 1.0, "responses, summed", ha="center", fontsize=11)
+            ax.text(4.5 + 0.5 * in_channels, y + 1.0, "responses, summed", ha="center", fontsize=SMALL_TEXT)
         _arrow(ax, (right + 0.45, y + 0.5), (right + 0.85, y + 0.5))
         square(right + 0.95, y + 0.15, 0.7 * plane, "0.6", f"feature map {o}" if last else "")
         if not last:
-            ax.text(right + 1.3, y - 0.12, f"feature map {o}", ha="center", va="top", fontsize=11)
+            ax.text(right + 1.3, y - 0.12, f"feature map {o}", ha="center", va="top", fontsize=SMALL_TEXT)
     ax.set_xlim(-0.3, right + 2.0)
     ax.set_ylim(-0.7, top + plane + 0.8)
     ax.set_aspect("equal")
@@ -242,7 +242,7 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
             previous = (x, y - 0.36)
         _arrow(ax, previous, (x, bottom + 0.3))
         weights = sum(conv.weight.numel() for conv in branch.modules() if isinstance(conv, nn.Conv2d))
-        ax.text(x, bottom - 0.45, f"{weights:,}\nweights", fontsize=11, color="dimgray", ha="center", va="top")
+        ax.text(x, bottom - 0.45, f"{weights:,}\nweights", fontsize=SMALL_TEXT, color="dimgray", ha="center", va="top")
     _box(ax, 3.3, bottom, f"concatenate: {module.out_channels} channels", "white", width=8.6)
     total = sum(conv.weight.numel() for conv in module.modules() if isinstance(conv, nn.Conv2d))
     ax.set_title(f"{title}\n{total:,} conv weights" if title else f"{total:,} conv weights")

@@ -9,6 +9,8 @@ import matplotlib
 MAX_FIGURE_WIDTH = 12.0
 COURSE_STYLE = {"figure.dpi": 100, "savefig.dpi": 200, "font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12,
                 "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11, "figure.titlesize": 13}
+# labels packed between a diagram's boxes or beside a chart's points: one step below the text, as the ticks are
+SMALL_TEXT = COURSE_STYLE["xtick.labelsize"]
 
 
 def use_course_style() -> None:
