@@ -125,7 +125,8 @@ def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None =
     for c, centre, place in zip(present, centres, _spread_apart(centres, points)):
         name = classes[c] if classes is not None else str(c)
         moved = not np.allclose(centre, place)
-        ax.annotate(name, tuple(centre), xytext=tuple(place), fontsize=SMALL_TEXT, weight="bold", ha="center", va="center",
+        ax.annotate(name, tuple(centre), xytext=tuple(place), fontsize=SMALL_TEXT, weight="bold", ha="center",
+                    va="center",
                     bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": f"C{c % 10}", "alpha": 0.85},
                     arrowprops={"arrowstyle": "-", "color": f"C{c % 10}"} if moved else None)
     ax.set_xlabel("principal component 1")
