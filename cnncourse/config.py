@@ -3,8 +3,10 @@
 One frozen `Profile` decides how big every experiment is. The same notebook code runs in
 every profile; only the sizes change:
 
-- ``smoke``    CI under nbval: tiny real subsets, about a minute a notebook on 2 CPU cores.
-- ``standard`` a learner's laptop CPU: a few minutes a notebook, effects clearly visible.
+- ``smoke``    CI under nbval: tiny real subsets, under a minute a notebook on 2 CPU cores (03: about 5 min,
+               04: about 15 min).
+- ``standard`` a learner's laptop CPU: 2-5 min a notebook from an empty cache (03: about 15 min, 04: about half an
+               hour), effects clearly visible.
 - ``full``     a CUDA GPU: paper-scale data and schedules.
 """
 

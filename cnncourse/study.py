@@ -115,7 +115,7 @@ def peak_memory_gb() -> float:
 
 @dataclass(frozen=True)
 class CellTime:
-    index: int  # counted from 0, markdown included, as JupyterLab shows them
+    index: int  # counted from 0, markdown included, as JupyterLab shows them; -1: the study's own first cell
     began: float  # seconds since the epoch
     seconds: float
     first_line: str
@@ -129,13 +129,16 @@ def cell_times(notebook) -> list[CellTime]:
     from datetime import datetime
 
     times = []
-    for index, cell in enumerate(notebook.cells):
+    study_cells = sum(1 for cell in notebook.cells if cell.get("metadata", {}).get("study"))
+    for index, cell in enumerate(notebook.cells, start=-study_cells):
         stamps = cell.get("metadata", {}).get("execution", {})
         if cell.cell_type != "code" or "shell.execute_reply" not in stamps:
             continue
         began, ended = (datetime.fromisoformat(stamps[key].replace("Z", "+00:00"))
                         for key in ("iopub.execute_input", "shell.execute_reply"))
         first = next((line for line in cell.source.splitlines() if line.strip() and not line.startswith("#")), "")
+        if index < 0:
+            first = "import cnncourse (the study's recorder, before the notebook's first cell)"
         times.append(CellTime(index, began.timestamp(), (ended - began).total_seconds(), first.strip()))
     return times
 
@@ -154,7 +157,8 @@ def run_notebook(path: Path, env: dict[str, str], records: Path, learner_test_se
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=env)
     peak = float(notebook.cells[-1].outputs[0]["text"])
-    notebook.cells = notebook.cells[1:-1]
+    notebook.cells = notebook.cells[:-1]  # the first stays: it imports the package, which the notebook then finds
+    notebook.cells[0].metadata["study"] = True
     return notebook, peak
 
 

@@ -96,6 +96,18 @@ def test_subset_is_balanced_and_seeded(needs_data):
         train.subset(0)
 
 
+def test_sample_draws_that_many_images_in_their_order_and_keeps_a_smaller_set_whole(needs_data):
+    train = data.load_cifar10("train")
+    sample = train.sample(500, seed=1)
+    assert len(sample) == 500 and torch.equal(sample.images, train.sample(500, seed=1).images)
+    positions = [int((train.images == image).flatten(1).all(1).nonzero()[0]) for image in sample.images[:20]]
+    assert positions == sorted(positions)  # the original order, so a sample of a sample is one of the source
+    assert not torch.equal(sample.labels, train.sample(500, seed=2).labels)
+    assert train.sample(len(train)) is train and train.sample(None) is train and sample.sample(10_000) is sample
+    with pytest.raises(ValueError, match="positive"):
+        train.sample(0)
+
+
 def test_select_classes_relabels_in_given_order(needs_data):
     pets = data.load_cifar10("test").select_classes(["dog", "cat"])
     assert pets.classes == ("dog", "cat")

@@ -33,8 +33,8 @@ def test_each_training_run_is_timed_and_found_in_its_cell(tmp_path):
         [("first", 3, 8, 40), ("second", 3, 8, 40)]
     assert all(run.val_images == 16 and run.val_seconds > 0 and run.train_seconds > 0 for run in runs)
     cells = study.cell_times(executed)
-    assert [cell.index for cell in cells] == [1, 2]  # counted from 0, markdown included; the study's cells left out
-    assert cells[0].seconds >= 0.2 and 0.1 < peak < 50
+    assert [cell.index for cell in cells] == [-1, 1, 2]  # from 0, markdown included; -1 imports the package
+    assert cells[1].seconds >= 0.2 and 0.1 < peak < 50
     text = study.report("runs.ipynb", "test", executed, peak, runs)
     assert "2 training runs" in text
     run_rows = [line.split() for line in text.splitlines() if line.endswith(("first", "second"))]

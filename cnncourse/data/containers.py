@@ -75,6 +75,14 @@ class ImageData:
         keep = [order[self.labels[order] == c][:per_class] for c in range(self.num_classes)]
         return self.take(torch.cat(keep).sort().values)
 
+    def sample(self, count: int | None, *, seed: int = 0) -> "ImageData":
+        """At most ``count`` images drawn at random, kept in their order; None, or ``count`` >= len, keeps all."""
+        if count is None or count >= len(self):
+            return self
+        if count < 1:
+            raise ValueError(f"count must be a positive number of images, not {count}.")
+        return self.take(torch.randperm(len(self), generator=seeded_generator(seed))[:count].sort().values)
+
     def select_classes(self, names: list[str] | tuple[str, ...]) -> "ImageData":
         """Only the images of the classes ``names``, relabelled 0..len(names)-1 in that order."""
         unknown = [n for n in names if n not in self.classes]
