@@ -35,7 +35,8 @@ from . import data, models
 from .config import pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
 from .recipes import Recipe
-from .train import autocast_for, fit, resolve_precision
+from .precision import autocast_for, resolve_precision
+from .train import fit
 
 WARMUP_STEPS = 5
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import pick_device
-from .train import bf16_pays
+from .precision import bf16_pays
 
 ASSERT_LINE = re.compile(r"^\s*assert\b", re.MULTILINE)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import pick_device
-from .train import bf16_pays
+from .precision import bf16_pays
 
 CIFAR10_TEST_IMAGES = 10_000  # the test split a learner downloads
 
@@ -187,7 +187,8 @@ def report(name: str, settings: str, notebook, peak_gb: float, runs: list[Traini
     for run in runs:
         speed = run.steps * run.batch_size / run.train_seconds if run.train_seconds > 0 else float("nan")
         share = (run.train_seconds + run.val_seconds) / total
-        lines.append(f"{cell_of[run] if cell_of[run] is not None else '?':>4} {run.steps:>6} {run.batch_size:>5} {run.images:>7} "
+        cell = "?" if cell_of[run] is None else cell_of[run]
+        lines.append(f"{cell:>4} {run.steps:>6} {run.batch_size:>5} {run.images:>7} "
                      f"{run.train_seconds:>8.1f} {speed:>6.0f} {run.val_seconds:>6.1f} {run.val_images:>8} "
                      f"{share:>6.1%}  {run.label}")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import cnncourse
-from cnncourse import checkpoints, config, data, recipes, train
+from cnncourse import callbacks, checkpoints, config, data, optim, recipes, train
 from cnncourse.recipes import Recipe
 from cnncourse.data.cache import load_tensors
 from cnncourse.data.transforms import Preprocess, random_crop, random_hflip
@@ -150,7 +150,7 @@ def test_a_long_run_says_first_what_it_will_do_and_for_how_long(monkeypatch, cap
     data = _toy_problem(64)
     train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), progress=False, label="toy")
     assert capsys.readouterr().out == ""  # a short run trains silently
-    monkeypatch.setattr(train, "ANNOUNCE_ABOVE_SECONDS", -1.0)
+    monkeypatch.setattr(callbacks, "ANNOUNCE_ABOVE_SECONDS", -1.0)
     train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), progress=False, label="toy")
     said = capsys.readouterr().out
     assert said.startswith("toy: 12 steps of 8 images (1.5 epochs of 64)") and "steps 4-8" in said, said
@@ -164,8 +164,8 @@ def test_augmentation_needs_a_prepare_that_can_augment():
 
 def test_milestone_schedule_divides_lr_by_ten():
     model = nn.Linear(2, 2)
-    optimizer = train.make_optimizer(model, Recipe(steps=8, lr=0.1, weight_decay=0.0))
-    schedule = train.make_schedule(optimizer, (0.5, 0.75), total_steps=8)
+    optimizer = optim.make_optimizer(model, Recipe(steps=8, lr=0.1, weight_decay=0.0))
+    schedule = optim.make_schedule(optimizer, (0.5, 0.75), total_steps=8)
     rates = []
     for _ in range(8):
         rates.append(optimizer.param_groups[0]["lr"])
@@ -387,7 +387,7 @@ def test_bf16_training_stays_close_to_fp32():
 ])
 def test_schedules_set_the_learning_rate_of_each_step(schedule, expected):
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
-    scheduler = train.make_schedule(optimizer, schedule, total_steps=4)
+    scheduler = optim.make_schedule(optimizer, schedule, total_steps=4)
     seen = []
     for _ in range(4):
         seen.append(optimizer.param_groups[0]["lr"])
@@ -397,7 +397,7 @@ def test_schedules_set_the_learning_rate_of_each_step(schedule, expected):
 
 
 def test_an_interrupted_run_continues_from_its_resume_state_exactly(private_cache, monkeypatch):
-    monkeypatch.setattr(train, "RESUME_EVERY_SECONDS", 0.0)  # save after every epoch
+    monkeypatch.setattr(callbacks, "RESUME_EVERY_SECONDS", 0.0)  # save after every epoch
     images, labels = _toy_problem(64)
     recipe = Recipe(steps=12, batch_size=16, augment=True, precision="fp32")  # 3 epochs of 4 steps, random crops
     options = {"prepare": Preprocess(), "progress": False, "device": torch.device("cpu")}

@@ -10,7 +10,7 @@ import torch
 import torchvision
 from torch import nn
 
-from cnncourse import checkpoints, experiments, models, train
+from cnncourse import checkpoints, experiments, loop, models, optim, train
 from cnncourse.analysis import count_parameters
 from cnncourse.errors import WeightsUnavailableError
 from cnncourse.models import pretrained, transfer
@@ -85,13 +85,13 @@ def test_feature_extraction_trains_only_the_head_and_fine_tuning_all(tmp_path, m
 
 def test_parameter_groups_scale_the_learning_rate_by_name():
     model = transfer.transfer_model(_source(), "fine_tuning", 2)
-    groups = train.parameter_groups(model, 0.2, {"body": 0.1})
+    groups = optim.parameter_groups(model, 0.2, {"body": 0.1})
     assert sorted(g["lr"] for g in groups) == pytest.approx([0.02, 0.2])
     body_group = next(g for g in groups if g["lr"] == pytest.approx(0.02))
     assert sum(p.numel() for p in body_group["params"]) == sum(p.numel() for p in model.body.parameters())
-    assert len(train.parameter_groups(model, 0.2)) == 1
+    assert len(optim.parameter_groups(model, 0.2)) == 1
     with pytest.raises(ValueError, match="no parameters under that name"):
-        train.parameter_groups(model, 0.2, {"features": 0.1})
+        optim.parameter_groups(model, 0.2, {"features": 0.1})
 
 
 def test_lr_multiplier_zero_leaves_the_body_unchanged(tmp_path, monkeypatch):
@@ -105,10 +105,10 @@ def test_lr_multiplier_zero_leaves_the_body_unchanged(tmp_path, monkeypatch):
 
 def test_checkpoint_key_sees_frozen_parameters_and_lr_multipliers():
     inputs, targets = _tensors()
-    run = train.TrainingRun(Recipe(steps=5, batch_size=8, precision="fp32"), 0, Preprocess(), nn.CrossEntropyLoss())
+    run = loop.TrainingRun(Recipe(steps=5, batch_size=8, precision="fp32"), 0, Preprocess(), nn.CrossEntropyLoss())
     model = _source()
 
-    def key(run: train.TrainingRun) -> str:
+    def key(run: loop.TrainingRun) -> str:
         return checkpoints.checkpoint_path("x", checkpoints.checkpoint_description(model, run, inputs, targets))
 
     plain = key(run)

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
-from ..train import History
+from ..history import History
 
 from .base import axes_or_new, compact_number, log_scale
 from .style import SMALL_TEXT, capped_width
