@@ -35,7 +35,7 @@ from . import data, models
 from .config import pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
 from .recipes import Recipe
-from .precision import autocast_for, resolve_precision
+from .precision import autocast_for, gradient_scaler, resolve_precision
 from .train import fit
 
 WARMUP_STEPS = 5
@@ -81,6 +81,7 @@ def bare_loop(model: nn.Module, steps: int, device: torch.device, batch_size: in
     x = torch.randn(batch_size, 3, 32, 32, device=device).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch_size,), device=device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    scaler = gradient_scaler(device, precision)
     for step in range(WARMUP_STEPS + steps):
         if step == WARMUP_STEPS:
             _sync(device)
@@ -88,8 +89,9 @@ def bare_loop(model: nn.Module, steps: int, device: torch.device, batch_size: in
         with autocast_for(device, precision):
             loss = nn.functional.cross_entropy(model(x).float(), y)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
     _sync(device)
     return steps * batch_size / (time.perf_counter() - start)
 

@@ -108,6 +108,7 @@ class ResumeFile(Callback):
             return
         state.optimizer.load_state_dict(saved["optimizer"])
         state.scheduler.load_state_dict(saved["scheduler"])
+        state.scaler.load_state_dict(saved["scaler"])
         state.generator.set_state(saved["generator"])
         torch.set_rng_state(saved["rng"])
         if saved["cuda_rng"]:
@@ -120,6 +121,7 @@ class ResumeFile(Callback):
             self.last_save = time.perf_counter()
             cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
             save_checkpoint(self.path, state.model, self.description, optimizer=state.optimizer.state_dict(),
-                            scheduler=state.scheduler.state_dict(), history=state.history.to_dict(),
+                            scheduler=state.scheduler.state_dict(), scaler=state.scaler.state_dict(),
+                            history=state.history.to_dict(),
                             step=state.step, epoch=state.epoch, generator=state.generator.get_state(),
                             rng=torch.get_rng_state(), cuda_rng=cuda_rng)

@@ -31,7 +31,7 @@ SEED_ENV = "CNNCOURSE_SEED"
 PRECISION_ENV = "CNNCOURSE_PRECISION"
 TINY_ENV = "CNNCOURSE_TINY"
 PAPER_ENV = "CNNCOURSE_PAPER"
-PRECISIONS = ("auto", "bf16", "fp32")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def seed_everything(seed: int = 0) -> None:
 
 
 def precision_setting() -> str:
-    """``CNNCOURSE_PRECISION``: 'auto' (bf16 where the hardware gains from it), 'bf16' or 'fp32'."""
+    """``CNNCOURSE_PRECISION``: 'auto' (what the hardware gains from), 'bf16', 'fp16' or 'fp32'."""
     value = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
     if value not in PRECISIONS:
         raise ValueError(f"{PRECISION_ENV} must be one of {PRECISIONS}, not {value!r}.")

@@ -48,6 +48,7 @@ class LoopState:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     generator: torch.Generator  # shuffles the batches
+    scaler: torch.amp.GradScaler  # scales fp16 losses and skips overflowed steps; passes through otherwise
     history: History
     step: int = 0
     epoch: int = 0  # epochs finished
@@ -99,8 +100,9 @@ def train_epoch(state: LoopState, inputs: Tensor, targets: Tensor, run: Training
         if is_classification(y_hat, y):  # the running training accuracy, as papers measure training error
             correct.append((y_hat.detach().argmax(1) == y).float().mean())
         state.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        state.optimizer.step()
+        state.scaler.scale(loss).backward()
+        state.scaler.step(state.optimizer)  # in fp16, skipped where a gradient overflowed
+        state.scaler.update()
         state.scheduler.step()
         losses.append(loss.detach())
         state.history.images_seen += len(x)

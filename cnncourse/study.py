@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import pick_device
-from .precision import bf16_pays
+from .precision import automatic_precision
 
 CIFAR10_TEST_IMAGES = 10_000  # the test split a learner downloads
 
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--profile", default="standard")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--precision", default="auto", help="auto, bf16 or fp32")
+    parser.add_argument("--precision", default="auto", help="auto, bf16, fp16 or fp32")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--local-test-set", action="store_true",
                         help="evaluate on the local CIFAR-10 test images only, not repeated to a learner's 10,000")
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
 
     precision = args.precision
     if precision == "auto":  # what the kernel will resolve it to on this machine
-        precision = "bf16 (auto)" if bf16_pays(pick_device()) else "fp32 (auto)"
+        precision = f"{automatic_precision(pick_device())} (auto)"
     for path in args.notebooks:
         with tempfile.TemporaryDirectory(prefix="cnncourse-study-") as folder:
             records = Path(folder) / "runs.jsonl"

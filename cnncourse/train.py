@@ -26,7 +26,7 @@ from .history import History
 from .loop import LoopState, Prepare, TrainingRun, batches, train_epochs
 from .metrics import accuracy
 from .optim import make_optimizer, make_schedule
-from .precision import autocast_for, resolve_precision
+from .precision import autocast_for, gradient_scaler, resolve_precision
 from .recipes import Recipe
 
 Metric = Callable[[Tensor, Tensor], float]
@@ -142,7 +142,7 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
     total_steps = run.recipe.total_steps(len(inputs))
     optimizer = make_optimizer(model, run.recipe)
     state = LoopState(model, optimizer, make_schedule(optimizer, run.recipe.schedule, total_steps), generator,
-                      History(label=label))
+                      gradient_scaler(device, run.recipe.precision), History(label=label))
     resume_file = None if resume is None else ResumeFile(resume, description, total_steps)
     if resume_file is not None:
         resume_file.restore(state)

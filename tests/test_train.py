@@ -106,7 +106,7 @@ def test_a_recipe_rejects_unknown_optimizer_schedule_and_precision():
     with pytest.raises(ValueError, match="schedule must be"):
         Recipe(steps=1, schedule="linear")
     with pytest.raises(ValueError, match="precision must be"):
-        Recipe(steps=1, precision="fp16")
+        Recipe(steps=1, precision="half")
 
 
 def test_a_recipe_counts_epochs_with_a_floor_of_steps():
