@@ -15,6 +15,7 @@ import yaml  # installed with JupyterLab (jupyter-events)
 from packaging.version import Version
 
 from cnncourse.environment import MINIMUM_VERSIONS
+from cnncourse.notebook_setup import REPOSITORY, install_requirement, setup_cell_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> PyPI name
@@ -28,7 +29,8 @@ def _name_and_floor(requirement: str) -> tuple[str, str]:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(map(_name_and_floor, project["dependencies"] + project["optional-dependencies"]["test"]))
+    extras = project["optional-dependencies"]
+    wanted = dict(map(_name_and_floor, project["dependencies"] + extras["lab"] + extras["test"]))
     listed = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda_lines = [item for item in listed if isinstance(item, str) and not item.startswith(("pip", "python"))]
     conda = dict(map(_name_and_floor, conda_lines))
@@ -64,7 +66,13 @@ def test_notebooks_are_numbered_and_start_with_the_setup_cell():
         assert re.match(r"^\d\d_[a-z0-9_]+\.ipynb$", path.name), path.name
         cells = nbformat.read(path, as_version=4).cells
         setup = next(cell for cell in cells if cell.cell_type == "code")
-        assert "find_spec(\"cnncourse\")" in setup.source, f"{path.name}: first code cell must install the package"
+        assert setup.source == setup_cell_source(), \
+            f"{path.name}: its first code cell is not the set-up cell; run python -m cnncourse.notebook_setup on it"
+
+
+def test_the_setup_cell_installs_the_release_of_this_version():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert install_requirement() == f"cnncourse @ git+{REPOSITORY}@v{version}" and f"@v{version}\"" in setup_cell_source()
 
 
 def test_committed_notebooks_keep_no_progress_bar_widgets():

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import jupyter_server_mathjax
 
+from cnncourse.notebook_setup import REPOSITORY
+
 project = "cnncourse"
 author = "cnncourse"
 extensions = ["myst_nb"]
@@ -23,7 +25,7 @@ mathjax2_config = {"HTML-CSS": {"availableFonts": [], "preferredFont": None, "im
 html_theme = "sphinx_book_theme"
 html_title = "cnncourse"
 html_theme_options = {
-    "repository_url": "https://github.com/cnncourse/cnncourse",
+    "repository_url": REPOSITORY,
     "repository_branch": "main",
     "path_to_docs": "notebooks",
     "use_repository_button": True,
