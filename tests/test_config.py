@@ -7,6 +7,7 @@ import torch
 
 import cnncourse
 from cnncourse import config
+from cnncourse.precision import resolve_precision
 
 
 def test_profiles_are_frozen_and_named():
@@ -70,6 +71,18 @@ def test_pick_device():
         assert cnncourse.pick_device().type == "cuda"
     else:
         assert cnncourse.pick_device().type in ("cpu", "mps")
+
+
+def test_an_apple_gpu_is_picked_after_cuda_and_gets_the_cpu_lesson_in_fp32(monkeypatch):
+    monkeypatch.delenv("CNNCOURSE_PROFILE", raising=False)
+    monkeypatch.delenv("CNNCOURSE_PRECISION", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert cnncourse.pick_device().type == "mps"
+    assert config.default_profile_name() == "standard"
+    assert resolve_precision("auto", cnncourse.pick_device()) == "fp32"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert cnncourse.pick_device().type == "cuda" and config.default_profile_name() == "full"
 
 
 def test_cache_dir_follows_environment(monkeypatch, tmp_path):
