@@ -21,6 +21,10 @@ class InputValueError(CourseError, ValueError):
     """A function received values it cannot use: NaN, a negative noise level, images outside 0..1."""
 
 
+class InputTypeError(CourseError, TypeError):
+    """A function or setting received a value of the wrong kind: text where a number belongs, a tuple for a flag."""
+
+
 class CacheFileError(CourseError, OSError):
     """A cache file (checkpoint or converted tensors) is empty, truncated, damaged or unreadable."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .config import PAPER_ENV, PRECISIONS, get_profile, paper_schedules, tiny_run
+from .errors import InputTypeError, InputValueError
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = (None, "cosine", "onecycle")  # or a tuple of fractions of training at which lr is divided by 10
@@ -42,21 +43,44 @@ class Recipe:
     def __post_init__(self) -> None:
         if isinstance(self.lr_multipliers, Mapping):
             object.__setattr__(self, "lr_multipliers", tuple(sorted(self.lr_multipliers.items())))
+        self._check_kinds()
         if (self.steps is None) == (self.epochs is None):
-            raise ValueError(f"A recipe gives exactly one of steps=... or epochs=...; got steps={self.steps}, "
-                             f"epochs={self.epochs}.")
-        if any(value is not None and value < 1 for value in (self.steps, self.epochs, self.batch_size)):
-            raise ValueError(f"steps, epochs and batch_size must be positive; got {self}.")
+            raise InputValueError(f"A recipe gives exactly one of steps=... or epochs=...; got steps={self.steps}, "
+                                  f"epochs={self.epochs}.")
+        for name in ("steps", "epochs", "batch_size"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise InputValueError(f"{name} must be a positive whole number; got {getattr(self, name)}.")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
+            raise InputValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive; got {self.lr}.")
+            raise InputValueError(f"lr must be positive; got {self.lr}.")
+        if not 0 <= self.momentum < 1 or self.weight_decay < 0 or self.min_steps < 0:
+            raise InputValueError(f"momentum must lie in 0..1 (1 excluded), weight_decay and min_steps must be 0 or "
+                                  f"more; got momentum={self.momentum}, weight_decay={self.weight_decay}, "
+                                  f"min_steps={self.min_steps}.")
         if self.schedule not in SCHEDULES and not (isinstance(self.schedule, tuple)
-                                                   and all(0 < f < 1 for f in self.schedule)):
-            raise ValueError(f"schedule must be None, 'cosine', 'onecycle' or a tuple of fractions between 0 "
-                             f"and 1 at which lr is divided by 10; got {self.schedule!r}.")
+                                                   and all(_is_number(f) and 0 < f < 1 for f in self.schedule)):
+            raise InputValueError(f"schedule must be None, 'cosine', 'onecycle' or a tuple of fractions between 0 "
+                                  f"and 1 at which lr is divided by 10; got {self.schedule!r}.")
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+            raise InputValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+
+    def _check_kinds(self) -> None:
+        """Whole numbers, numbers and flags where they belong: Recipe(batch_size="64") says so by name."""
+        for name in ("steps", "epochs", "min_steps", "batch_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InputTypeError(f"{name} must be a whole number (e.g. {name}=100); got {value!r}.")
+        for name in ("lr", "momentum", "weight_decay"):
+            if not _is_number(getattr(self, name)):
+                raise InputTypeError(f"{name} must be a number (e.g. {name}=0.1); got {getattr(self, name)!r}.")
+        if not isinstance(self.augment, bool):
+            raise InputTypeError(f"augment must be True or False; got {self.augment!r}.")
+        pairs = self.lr_multipliers
+        if not (isinstance(pairs, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
+                                                 and _is_number(pair[1]) and pair[1] >= 0 for pair in pairs)):
+            raise InputTypeError("lr_multipliers maps parameter name prefixes to factors of 0 or more, e.g. "
+                                 f"{{'body': 0.1}}; got {pairs!r}.")
 
     def but(self, **changes: object) -> "Recipe":
         """A copy with some fields changed: ``recipe.but(lr=0.5, schedule=None)``."""
@@ -71,6 +95,10 @@ class Recipe:
         if self.steps is not None:
             return self.steps
         return max(self.min_steps, self.epochs * math.ceil(num_examples / self.batch_size))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _by_profile(smoke: Recipe, standard: Recipe, full: Recipe) -> dict[str, Recipe]:

@@ -10,6 +10,7 @@ from torch import nn
 
 import cnncourse
 from cnncourse import callbacks, checkpoints, config, data, optim, recipes, train
+from cnncourse.errors import InputTypeError, InputValueError
 from cnncourse.recipes import Recipe
 from cnncourse.data.cache import load_tensors
 from cnncourse.data.transforms import Preprocess, random_crop, random_hflip
@@ -107,6 +108,20 @@ def test_a_recipe_rejects_unknown_optimizer_schedule_and_precision():
         Recipe(steps=1, schedule="linear")
     with pytest.raises(ValueError, match="precision must be"):
         Recipe(steps=1, precision="half")
+
+
+@pytest.mark.parametrize("setting, error", [
+    (dict(batch_size="64"), InputTypeError), (dict(steps=2.5), InputTypeError), (dict(steps=True), InputTypeError),
+    (dict(lr=(0.1,)), InputTypeError), (dict(lr="0.1"), InputTypeError), (dict(lr=float("nan")), InputValueError),
+    (dict(momentum=-0.5), InputValueError), (dict(weight_decay=-1e-4), InputValueError),
+    (dict(augment="yes"), InputTypeError), (dict(lr_multipliers=0.1), InputTypeError),
+    (dict(lr_multipliers={"body": "x"}), InputTypeError), (dict(schedule=("half",)), InputValueError),
+])
+def test_a_recipe_names_the_setting_it_cannot_use(setting, error):
+    name = next(iter(setting))
+    with pytest.raises(error, match=name):
+        Recipe(**{"steps": 10, **setting})
+    assert issubclass(error, (TypeError, ValueError)) and issubclass(error, cnncourse.CourseError)
 
 
 def test_a_recipe_counts_epochs_with_a_floor_of_steps():
