@@ -213,6 +213,16 @@ def test_preprocess_scales_and_standardizes():
     assert raw.max() == 255 and unit.max() == 1 and torch.allclose(standard, torch.full_like(standard, 2.0))
 
 
+@pytest.mark.parametrize("setting, error", [
+    (dict(scale=0), InputValueError), (dict(scale="255"), InputValueError), (dict(mean=0.5, std=0.25), InputTypeError),
+    (dict(mean=(0.5, 0.5)), InputValueError), (dict(std=(0.0,), mean=(0.5,)), InputValueError),
+    (dict(crop_padding=-4), InputValueError), (dict(crop_padding=2.0), InputValueError), (dict(hflip=1), InputTypeError),
+])
+def test_preprocess_names_the_setting_it_cannot_use(setting, error):
+    with pytest.raises(error, match=next(iter(setting))):
+        Preprocess(**setting)
+
+
 def test_random_crop_keeps_size_and_moves_content():
     images = torch.arange(2 * 1 * 6 * 6, dtype=torch.float).view(2, 1, 6, 6)
     torch.manual_seed(0)

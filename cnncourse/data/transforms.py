@@ -11,11 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..errors import InputShapeError
+from ..errors import InputShapeError, InputTypeError, InputValueError
 from ..validate import describe
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # the well-known statistics of the 50,000 training images
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def mirror_pad(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
@@ -65,6 +69,25 @@ class Preprocess:
     std: tuple[float, ...] | None = None
     crop_padding: int = 0  # random crop after zero padding (0 = off)
     hflip: bool = False
+
+    def __post_init__(self) -> None:
+        if not _is_number(self.scale) or not self.scale > 0:
+            raise InputValueError(f"scale must be a positive number (255 for 0..1 inputs, 1 for raw values); "
+                                  f"got {self.scale!r}.")
+        for name in ("mean", "std"):
+            values = getattr(self, name)
+            if values is not None and not (isinstance(values, tuple) and values and all(map(_is_number, values))):
+                raise InputTypeError(f"{name} must be a tuple of numbers, one per channel (e.g. {name}="
+                                     f"CIFAR10_{name.upper()}), or None; got {values!r}.")
+        if (self.mean is None) != (self.std is None) or (self.mean is not None and len(self.mean) != len(self.std)):
+            raise InputValueError(f"mean and std go together, one value per channel each; got mean={self.mean}, "
+                                  f"std={self.std}.")
+        if self.std is not None and min(self.std) <= 0:
+            raise InputValueError(f"std must be positive in every channel; got {self.std}.")
+        if isinstance(self.crop_padding, bool) or not isinstance(self.crop_padding, int) or self.crop_padding < 0:
+            raise InputValueError(f"crop_padding must be a whole number of pixels, 0 or more; got {self.crop_padding!r}.")
+        if not isinstance(self.hflip, bool):
+            raise InputTypeError(f"hflip must be True or False; got {self.hflip!r}.")
 
     def __call__(self, images: Tensor, labels: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
         x = images.float() / self.scale
