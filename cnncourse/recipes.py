@@ -18,6 +18,7 @@ from typing import Mapping
 
 from .config import PAPER_ENV, PRECISIONS, get_profile, paper_schedules, tiny_run
 from .errors import InputTypeError, InputValueError
+from .validate import is_number
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = (None, "cosine", "onecycle")  # or a tuple of fractions of training at which lr is divided by 10
@@ -59,7 +60,7 @@ class Recipe:
                                   f"more; got momentum={self.momentum}, weight_decay={self.weight_decay}, "
                                   f"min_steps={self.min_steps}.")
         if self.schedule not in SCHEDULES and not (isinstance(self.schedule, tuple)
-                                                   and all(_is_number(f) and 0 < f < 1 for f in self.schedule)):
+                                                   and all(is_number(f) and 0 < f < 1 for f in self.schedule)):
             raise InputValueError(f"schedule must be None, 'cosine', 'onecycle' or a tuple of fractions between 0 "
                                   f"and 1 at which lr is divided by 10; got {self.schedule!r}.")
         if self.precision not in PRECISIONS:
@@ -72,13 +73,13 @@ class Recipe:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise InputTypeError(f"{name} must be a whole number (e.g. {name}=100); got {value!r}.")
         for name in ("lr", "momentum", "weight_decay"):
-            if not _is_number(getattr(self, name)):
+            if not is_number(getattr(self, name)):
                 raise InputTypeError(f"{name} must be a number (e.g. {name}=0.1); got {getattr(self, name)!r}.")
         if not isinstance(self.augment, bool):
             raise InputTypeError(f"augment must be True or False; got {self.augment!r}.")
         pairs = self.lr_multipliers
         if not (isinstance(pairs, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
-                                                 and _is_number(pair[1]) and pair[1] >= 0 for pair in pairs)):
+                                                 and is_number(pair[1]) and pair[1] >= 0 for pair in pairs)):
             raise InputTypeError("lr_multipliers maps parameter name prefixes to factors of 0 or more, e.g. "
                                  f"{{'body': 0.1}}; got {pairs!r}.")
 
@@ -95,10 +96,6 @@ class Recipe:
         if self.steps is not None:
             return self.steps
         return max(self.min_steps, self.epochs * math.ceil(num_examples / self.batch_size))
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _by_profile(smoke: Recipe, standard: Recipe, full: Recipe) -> dict[str, Recipe]:

@@ -133,7 +133,6 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
            device: torch.device, label: str, progress: bool, on_step: Callable | None, resume: Path | None,
            description: str) -> History:
     """Seed, build the optimizer, schedule and callbacks, continue from a resume file if there is one, train."""
-    run.training_prepare()  # a recipe that asks for augmentation the prepare cannot do fails before anything else
     torch.manual_seed(run.seed)
     generator = torch.Generator().manual_seed(run.seed)
     if device.type == "cuda":  # the whole dataset lives on the GPU: no host-to-device copies per batch

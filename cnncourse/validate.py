@@ -7,6 +7,11 @@ import torch
 from .errors import InputShapeError, InputValueError
 
 
+def is_number(value: object) -> bool:
+    """An int or a float, not a bool (True is an int to Python, never a learning rate to the course)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def describe(x: object) -> str:
     """A short description of a tensor (or anything else) for error messages."""
     if isinstance(x, torch.Tensor):

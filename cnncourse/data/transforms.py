@@ -12,14 +12,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import InputShapeError, InputTypeError, InputValueError
-from ..validate import describe
+from ..validate import describe, is_number
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # the well-known statistics of the 50,000 training images
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def mirror_pad(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
@@ -71,12 +67,12 @@ class Preprocess:
     hflip: bool = False
 
     def __post_init__(self) -> None:
-        if not _is_number(self.scale) or not self.scale > 0:
+        if not is_number(self.scale) or not self.scale > 0:
             raise InputValueError(f"scale must be a positive number (255 for 0..1 inputs, 1 for raw values); "
                                   f"got {self.scale!r}.")
         for name in ("mean", "std"):
             values = getattr(self, name)
-            if values is not None and not (isinstance(values, tuple) and values and all(map(_is_number, values))):
+            if values is not None and not (isinstance(values, tuple) and values and all(map(is_number, values))):
                 raise InputTypeError(f"{name} must be a tuple of numbers, one per channel (e.g. {name}="
                                      f"CIFAR10_{name.upper()}), or None; got {values!r}.")
         if (self.mean is None) != (self.std is None) or (self.mean is not None and len(self.mean) != len(self.std)):
