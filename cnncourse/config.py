@@ -3,10 +3,9 @@
 One frozen `Profile` decides how big every experiment is. The same notebook code runs in
 every profile; only the sizes change:
 
-- ``smoke``    CI under nbval: tiny real subsets, under a minute a notebook on 2 CPU cores (03: about 5 min,
-               04: about 15 min).
-- ``standard`` a learner's laptop CPU: 2-5 min a notebook from an empty cache (03: about 15 min, 04: about half an
-               hour), effects clearly visible.
+- ``smoke``    CI under nbval: tiny real subsets, under a minute a notebook on 2 CPU cores, 03 and 04 longer.
+- ``standard`` a learner's laptop CPU: a few minutes a notebook from an empty cache, 03 and 04 longer; effects
+               clearly visible.
 - ``full``     a CUDA GPU: paper-scale data and schedules.
 """
 
@@ -50,9 +49,11 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", train_per_class=300, test_per_class=100,
-                     description="CI: tiny real subsets, about a minute a notebook on 2 CPU cores"),
+                     description="CI: tiny real subsets; under a minute a notebook on 2 CPU cores, 03 and 04 "
+                                 "longer (times in the README)"),
     "standard": Profile("standard", train_per_class=1000, test_per_class=None,
-                        description="laptop CPU: a few minutes a notebook, effects clearly visible"),
+                        description="laptop CPU: effects clearly visible; a few minutes a notebook, 03 and 04 "
+                                    "longer (times in the README)"),
     "full": Profile("full", train_per_class=None, test_per_class=None,
                     description="CUDA GPU: paper-scale data and schedules"),
 }

@@ -138,7 +138,6 @@ RECIPES: dict[str, dict[str, Recipe]] = {
     "full-speed-start": _by_profile(_RESNET_CIFAR.but(steps=80, schedule=None),
                                     _RESNET_CIFAR.but(steps=200, schedule=None),
                                     _RESNET_CIFAR.but(steps=2000, schedule=None)),
-    "block-deletion": _by_profile(_RESNET_CIFAR.but(steps=300), _RESNET_CIFAR.but(steps=600), _RESNET_FULL),
     # 05: the U-Net on ISBI 2012 (Adam rather than the paper's SGD with momentum 0.99 and batch 1)
     "unet-isbi": _by_profile(*(Recipe(steps=steps, batch_size=8, optimizer="adam", lr=3e-3, weight_decay=0.0)
                                for steps in (100, 400, 4000))),
@@ -147,7 +146,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
 }
 
 # The papers' exact schedules, used in ``full`` with CNNCOURSE_PAPER=1 (hours on one GPU rather than minutes)
-PAPER_RECIPES: dict[str, Recipe] = {"resnet-cifar": _RESNET_PAPER, "block-deletion": _RESNET_PAPER}
+PAPER_RECIPES: dict[str, Recipe] = {"resnet-cifar": _RESNET_PAPER}
 
 # with CNNCOURSE_TINY=1: every recipe as it is, but only this many steps of at most this many examples (the code
 # path is the same at any batch size; 05's full-size U-Nets take about 10 s a step on 2 cores at batch 8)

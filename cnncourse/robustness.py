@@ -10,6 +10,10 @@ Too slow for CI (a run is a whole notebook); run it before claiming that a resul
 
     python -m cnncourse.robustness notebooks/0*.ipynb --profile full --tiny --seeds 0 --precisions fp32
 
+``--write-course-runs`` files the runs that a notebook records (``course_runs.record``) into the course's table
+of runs, the band that a learner's single run is drawn against (``cnncourse.course_runs``); with
+``--stop-after-recording`` each notebook runs only up to its last recording cell (the claims after it unchecked).
+
 ``--tiny`` runs a profile's code with every dataset and training cut to a few images and steps
 (``CNNCOURSE_TINY=1``): the lessons' claims cannot hold then, so only errors other than a failed assert count.
 """
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import pick_device
+from .course_runs import RECORD_ENV, merge
 from .precision import bf16_pays
 
 ASSERT_LINE = re.compile(r"^\s*assert\b", re.MULTILINE)
@@ -42,6 +47,8 @@ class Run:
     precision: str
     threads: int
     tiny: bool = False  # CNNCOURSE_TINY=1: the code path only, at a few images and steps
+    record: bool = False  # collect the runs the notebook records for the course's table
+    stop_after_recording: bool = False  # execute the notebook only up to its last course_runs.record cell
 
     @property
     def label(self) -> str:
@@ -64,6 +71,7 @@ class RunResult:
     run: Run
     seconds: float
     cells: list[CellResult] = field(default_factory=list)
+    recorded: Path | None = None  # the runs the notebook recorded (course_runs.record), with --write-course-runs
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -98,13 +106,18 @@ def execute(run: Run, cache: Path, timeout: int) -> RunResult:
     (run_cache / "tensors").symlink_to(cache / "tensors", target_is_directory=True)
     env = {**os.environ, "CNNCOURSE_PROFILE": run.profile, "CNNCOURSE_SEED": str(run.seed),
            "CNNCOURSE_PRECISION": run.precision, "CNNCOURSE_THREADS": str(run.threads),
-           "CNNCOURSE_CACHE": str(run_cache), "CNNCOURSE_TINY": "1" if run.tiny else "0", "MPLBACKEND": "agg"}
+           "CNNCOURSE_CACHE": str(run_cache), "CNNCOURSE_TINY": "1" if run.tiny else "0", "MPLBACKEND": "agg",
+           RECORD_ENV: str(run_cache / "recorded-runs.jsonl") if run.record else ""}
     notebook = nbformat.read(run.notebook, as_version=4)
+    if run.stop_after_recording:
+        notebook.cells = notebook.cells[:last_recording_cell(notebook) + 1]
     client = NotebookClient(notebook, timeout=timeout, allow_errors=True, kernel_name="python3",
                             resources={"metadata": {"path": str(run.notebook.parent)}})
     start = time.perf_counter()
     client.execute(env=env)  # the kernel, not this process, gets the run's settings
     result = RunResult(run, time.perf_counter() - start)
+    if run.record and (run_cache / "recorded-runs.jsonl").exists():
+        result.recorded = run_cache / "recorded-runs.jsonl"
     last_printed = ""  # an assert often checks what the cell before it printed
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
@@ -119,6 +132,15 @@ def execute(run: Run, cache: Path, timeout: int) -> RunResult:
             result.cells.append(CellResult(index, asserts, error is None, shown, head))
         last_printed = printed or last_printed
     return result
+
+
+def last_recording_cell(notebook) -> int:
+    """The index of the notebook's last cell that calls ``course_runs.record``."""
+    indices = [index for index, cell in enumerate(notebook.cells)
+               if cell.cell_type == "code" and "course_runs.record(" in cell.source]
+    if not indices:
+        raise ValueError("--stop-after-recording: this notebook records no course runs (course_runs.record).")
+    return indices[-1]
 
 
 def code_errors(result: RunResult) -> list[CellResult]:
@@ -160,10 +182,10 @@ def table(results: list[RunResult]) -> str:
 
 
 def matrix(notebooks: list[Path], profile: str, seeds: list[int], precisions: list[str],
-           threads: list[int], tiny: bool = False) -> list[Run]:
+           threads: list[int], tiny: bool = False, record: bool = False, stop_after_recording: bool = False) -> list[Run]:
     """Every notebook x seed x precision x thread count; bf16 only where this machine runs it natively."""
-    return [Run(notebook, profile, seed, precision, count, tiny) for notebook in notebooks for seed in seeds
-            for precision in precisions for count in threads]
+    return [Run(notebook, profile, seed, precision, count, tiny, record, stop_after_recording)
+            for notebook in notebooks for seed in seeds for precision in precisions for count in threads]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,14 +199,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="a folder for the runs' caches (default: temporary)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds a cell may run")
     parser.add_argument("--tiny", action="store_true", help="a few images and steps: test the code path only")
+    parser.add_argument("--write-course-runs", action="store_true",
+                        help="file the runs the notebooks record into the course's table (cnncourse/course_runs.json)")
+    parser.add_argument("--stop-after-recording", action="store_true",
+                        help="with --write-course-runs: run each notebook only up to its last recording cell")
     args = parser.parse_args(argv)
+    if args.stop_after_recording and not args.write_course_runs:
+        parser.error("--stop-after-recording goes with --write-course-runs")
+    if args.write_course_runs and args.tiny:
+        parser.error("--write-course-runs files real runs; a --tiny run's numbers mean nothing")
 
     precisions = [p.strip() for p in args.precisions.split(",")]
     if "bf16" in precisions and not bf16_pays(pick_device()):
         print("note: this machine has no bf16 instructions; bf16 runs are left out (the course trains in fp32 here)")
         precisions.remove("bf16")
     runs = matrix(args.notebooks, args.profile, parse_seeds(args.seeds), precisions,
-                  [int(t) for t in args.threads.split(",")], args.tiny)
+                  [int(t) for t in args.threads.split(",")], args.tiny, args.write_course_runs,
+                  args.stop_after_recording)
     cache = args.cache or Path(tempfile.mkdtemp(prefix="cnncourse-robustness-"))
     cache.mkdir(parents=True, exist_ok=True)
     print(f"{len(runs)} runs, {args.jobs} at a time, caches under {cache}", flush=True)
@@ -194,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             failed = sum(not cell.passed for cell in result.cells)
             print(f"  {result.run.notebook.name} {result.run.label}: {result.seconds:.0f} s, "
                   f"{failed} failed", flush=True)
+            if result.recorded is not None:
+                print("    filed in the course's runs: " + "; ".join(merge(result.recorded, result.run.notebook)))
             results.append(result)
     print(table(results))
     if args.tiny:

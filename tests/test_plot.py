@@ -248,3 +248,15 @@ def test_a_notebook_gets_figures_at_twice_their_resolution():
         InteractiveShell.clear_instance()
     pixel_width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]  # the PNG header's width
     assert 350 < metadata["width"] <= 400 and pixel_width == 2 * metadata["width"]  # about 4 in x 100 dpi, drawn at 2x
+
+
+def test_error_curves_draw_a_single_run_over_the_band_of_other_seeds():
+    yours = [History(epochs={"train_accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]})]
+    course = {"net": [History(epochs={"train_accuracy": [0.5, 0.6], "val_accuracy": [0.3, 0.5]}),
+                      History(epochs={"train_accuracy": [0.7, 0.9], "val_accuracy": [0.5, 0.9]})]}
+    ax = plot.error_curves({"net": yours}, band=course)
+    training, test = ax.get_lines()
+    assert training.get_ydata() == pytest.approx([50, 30])  # the line is your run, not the band's mean
+    band = ax.collections[1].get_paths()[0].vertices[:, 1]   # the test error's band: from 70/50 down to 50/10
+    assert band.max() == pytest.approx(70) and band.min() == pytest.approx(10)
+    assert len(plot.error_curves({"net": yours}).collections) == 0  # one run and no band: nothing to shade

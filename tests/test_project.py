@@ -92,3 +92,15 @@ def test_start_here_checks_the_same_floors_as_pyproject():
     floors = dict(map(_name_and_floor, project["dependencies"]))
     for name, minimum in MINIMUM_VERSIONS.items():
         assert floors[name] == f">={minimum}", f"{name}: start-here checks {minimum}, pyproject says {floors[name]}"
+
+
+def test_every_data_file_the_package_reads_is_installed_with_it():
+    """A file inside cnncourse/ that is not Python ships only if pyproject's package-data names it: without it,
+    a pip install from git (Colab) would lack, say, the course's table of runs."""
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["cnncourse"]
+    package = ROOT / "cnncourse"
+    data_files = [path.relative_to(package) for path in package.rglob("*")
+                  if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts]
+    assert data_files, "the package should carry its data files (checksums, the site's index, the course's runs)"
+    for path in data_files:
+        assert any(path.match(pattern) for pattern in globs), f"cnncourse/{path} is not in package-data {globs}"

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cnncourse import robustness
+from cnncourse import course_runs, robustness
 
 
 def test_seed_ranges_and_lists():
@@ -46,3 +46,28 @@ def test_a_tiny_run_counts_broken_code_but_not_a_missed_claim(tmp_path):
     result = robustness.execute(robustness.Run(path, "full", 0, "fp32", 1, tiny=True), tmp_path / "cache", timeout=120)
     assert [cell.passed for cell in result.cells] == [False, False]
     assert [cell.index for cell in robustness.code_errors(result)] == [1]  # the NameError, not the assert
+
+
+def test_stop_after_recording_finds_the_last_recording_cell():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                               nbformat.v4.new_code_cell('course_runs.record("a", {})'),
+                                               nbformat.v4.new_code_cell("assert x == 1")])
+    assert robustness.last_recording_cell(notebook) == 1
+    with pytest.raises(ValueError, match="records no course runs"):
+        robustness.last_recording_cell(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
+
+
+def test_a_recording_run_stops_after_its_recording_and_files_its_runs(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from cnncourse import course_runs\nfrom cnncourse.history import History\n"
+                                  "histories = {'net': History(epochs={'train_loss': [2.0, 1.5]})}"),
+        nbformat.v4.new_code_cell('course_runs.record("tiny", histories)'),
+        nbformat.v4.new_code_cell("assert False, 'after the recording: never run'")])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    run = robustness.Run(path, "smoke", 3, "fp32", 1, record=True, stop_after_recording=True)
+    result = robustness.execute(run, tmp_path / "cache", timeout=120)
+    assert result.cells == []  # the asserting cell after the recording did not run
+    table = tmp_path / "table.json"
+    assert course_runs.merge(result.recorded, path, table) == ["tiny smoke/fp32 seed 3"]
+    assert course_runs.load("tiny", "smoke/fp32", table)["net"][0].last("train_loss") == 1.5

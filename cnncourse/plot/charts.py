@@ -54,21 +54,26 @@ def training_curves(histories: Mapping[str, History | Outcome] | History, *, met
     return ax
 
 
-def error_curves(runs: Mapping[str, Sequence[History]], *, colours: Mapping[str, str] | None = None,
-                 ax: Axes | None = None, title: str = "") -> Axes:
+def error_curves(runs: Mapping[str, Sequence[History]], *, band: Mapping[str, Sequence[History]] | None = None,
+                 colours: Mapping[str, str] | None = None, ax: Axes | None = None, title: str = "") -> Axes:
     """Training error (thin) and test error (bold) in % against epochs, as in He et al.'s Figure 6.
 
-    ``runs`` holds one History per seed for each net; the lines are the mean over seeds, the bands the range.
+    ``runs`` holds one History per seed for each net; the lines are the mean over seeds. The bands are the range
+    over ``band``'s histories of the same net where given (the course's own seeds behind a learner's run), else
+    over ``runs``.
     """
     ax = axes_or_new(ax, (6, 4))
     for index, (name, histories) in enumerate(runs.items()):
         colour = (colours or {}).get(name, f"C{index}")
+        spread = (band or {}).get(name) or histories
         for metric, width, kind in (("train_accuracy", 1.0, "training"), ("val_accuracy", 2.5, "test")):
             errors = 100 * (1 - np.array([h.epochs[metric] for h in histories]))  # (seeds, epochs)
             epochs = np.arange(1, errors.shape[1] + 1)
             ax.plot(epochs, errors.mean(0), color=colour, linewidth=width, label=f"{name}, {kind}")
-            if len(histories) > 1:
-                ax.fill_between(epochs, errors.min(0), errors.max(0), color=colour, alpha=0.15, linewidth=0)
+            if len(spread) > 1:
+                spread_errors = 100 * (1 - np.array([h.epochs[metric] for h in spread]))
+                ax.fill_between(np.arange(1, spread_errors.shape[1] + 1), spread_errors.min(0), spread_errors.max(0),
+                                color=colour, alpha=0.15, linewidth=0)
     ax.set(xlabel="epoch", ylabel="error (%)", title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only: no tick at epoch 2.5
     ax.legend()

@@ -1,0 +1,126 @@
+"""The course's own runs of an experiment over many seeds: a small committed table, drawn as a band behind
+the learner's single run.
+
+In a notebook, after training one seed:
+
+    course_runs.record("04-depth", histories)   # writes only while the robustness runner rebuilds the table
+    course = course_runs.load("04-depth")        # {net: [History of each seed]}, this profile and precision
+
+The table (``course_runs.json``, per-epoch metrics only) is rebuilt by one command, which also checks every
+claim over the same runs:
+
+    python -m cnncourse.robustness notebooks/04_resnet_degradation.ipynb --seeds 0-4 --write-course-runs
+
+It carries two fingerprints: the training code and recipes (``checkpoints.code_fingerprint``) and the
+notebook's code up to the cell that records. A test fails when either no longer matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Mapping
+
+from .checkpoints import code_fingerprint
+from .config import course_seed, get_profile, pick_device
+from .history import History
+from .precision import resolve_precision
+
+TABLE = Path(__file__).with_name("course_runs.json")
+RECORD_ENV = "CNNCOURSE_RECORD_RUNS"  # a file the kernel appends its recorded runs to (set by the runner)
+DECIMALS = 4
+
+
+def setting() -> str:
+    """The profile and precision a run is filed under, e.g. ``'smoke/bf16'``."""
+    return f"{get_profile().name}/{resolve_precision('auto', pick_device())}"
+
+
+def record(experiment: str, histories: Mapping[str, History]) -> None:
+    """Append this run's per-epoch metrics to the runner's file; nothing unless ``CNNCOURSE_RECORD_RUNS`` is set."""
+    path = os.environ.get(RECORD_ENV, "").strip()
+    if not path:
+        return
+    epochs = {name: {metric: [round(value, DECIMALS) for value in values] for metric, values in history.epochs.items()}
+              for name, history in histories.items()}
+    line = {"experiment": experiment, "setting": setting(), "seed": course_seed(0), "epochs": epochs}
+    with open(path, "a") as file:
+        file.write(json.dumps(line) + "\n")
+
+
+def read_table(path: Path = TABLE) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def settings_of(experiment: str, table_path: Path = TABLE) -> list[str]:
+    """The profile/precision settings the table holds runs of, e.g. ['smoke/bf16', 'smoke/fp32']."""
+    return sorted(read_table(table_path).get(experiment, {}).get("runs", {}))
+
+
+def setting_for(experiment: str, table_path: Path = TABLE) -> str | None:
+    """This profile and precision if the table has runs of it; else this profile in another precision, or None."""
+    held, wanted = settings_of(experiment, table_path), setting()
+    if wanted in held:
+        return wanted
+    return next((name for name in held if name.split("/")[0] == wanted.split("/")[0]), None)
+
+
+def load(experiment: str, setting_name: str | None = None, table_path: Path = TABLE) -> dict[str, list[History]]:
+    """The course's runs of ``experiment``: {net: [History of each seed]}, by default in ``setting_for``'s setting.
+
+    Empty where the course has none in this profile (a GPU's ``full``, say). Warns if the training code changed
+    since the table was made: the band then shows what the previous code did.
+    """
+    entry = read_table(table_path).get(experiment)
+    setting_name = setting_name or setting_for(experiment, table_path)
+    if entry is None or setting_name is None:
+        return {}
+    if entry["code"] != code_fingerprint():
+        warnings.warn(f"The course's runs of {experiment!r} were made by another version of the training code; "
+                      "rebuild them (see cnncourse.course_runs) or read the band as the earlier code's.", stacklevel=2)
+    histories: dict[str, list[History]] = {}
+    for seed, nets in sorted(entry["runs"].get(setting_name, {}).items(), key=lambda item: int(item[0])):
+        for name, epochs in nets.items():
+            histories.setdefault(name, []).append(History(label=f"{name}, seed {seed}", epochs=epochs))
+    return histories
+
+
+def notebook_fingerprint(notebook: Path, experiment: str) -> str:
+    """A hash of the notebook's code cells up to the one that records ``experiment`` (the set-up cell left out)."""
+    from .notebook_setup import setup_cell_source
+
+    cells = json.loads(Path(notebook).read_text())["cells"]
+    digest = hashlib.sha256()
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or source == setup_cell_source():
+            continue
+        digest.update(source.encode() + b"\0")
+        if f'course_runs.record("{experiment}"' in source:
+            return digest.hexdigest()
+    raise ValueError(f"{notebook} has no cell that calls course_runs.record({experiment!r}, ...).")
+
+
+def merge(recorded: Path, notebook: Path, table_path: Path = TABLE) -> list[str]:
+    """Put the runs recorded in ``recorded`` into the table, stamped with today's fingerprints; returns what changed.
+
+    An experiment whose fingerprints changed starts afresh: runs of older code are never mixed with new ones.
+    """
+    table = read_table(table_path)
+    changed = []
+    for line in recorded.read_text().splitlines():
+        run = json.loads(line)
+        stamp = {"code": code_fingerprint(), "notebook": notebook_fingerprint(notebook, run["experiment"]),
+                 "source": Path(notebook).name}
+        entry = table.get(run["experiment"])
+        if entry is None or any(entry[key] != value for key, value in stamp.items()):
+            entry = table[run["experiment"]] = {**stamp, "runs": {}}
+        entry["runs"].setdefault(run["setting"], {})[str(run["seed"])] = run["epochs"]
+        changed.append(f"{run['experiment']} {run['setting']} seed {run['seed']}")
+    temporary = table_path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
+    temporary.replace(table_path)  # never a half-written table
+    return changed
