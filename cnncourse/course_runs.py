@@ -89,15 +89,15 @@ def load(experiment: str, setting_name: str | None = None, table_path: Path = TA
 
 
 def notebook_fingerprint(notebook: Path, experiment: str) -> str:
-    """A hash of the notebook's code cells up to the one that records ``experiment`` (the set-up cell left out)."""
-    from .notebook_setup import setup_cell_source
+    """A hash of the notebook's code cells up to the one that records ``experiment``.
 
-    cells = json.loads(Path(notebook).read_text())["cells"]
+    The first code cell, the set-up cell that pins the release (``notebook_setup``), is left out: it installs
+    the package and trains nothing.
+    """
+    code = ["".join(cell["source"]) for cell in json.loads(Path(notebook).read_text())["cells"]
+            if cell["cell_type"] == "code"]
     digest = hashlib.sha256()
-    for cell in cells:
-        source = "".join(cell["source"])
-        if cell["cell_type"] != "code" or source == setup_cell_source():
-            continue
+    for source in code[1:]:
         digest.update(source.encode() + b"\0")
         if f'course_runs.record("{experiment}"' in source:
             return digest.hexdigest()
@@ -110,11 +110,12 @@ def merge(recorded: Path, notebook: Path, table_path: Path = TABLE) -> list[str]
     An experiment whose fingerprints changed starts afresh: runs of older code are never mixed with new ones.
     """
     table = read_table(table_path)
+    runs = [json.loads(line) for line in recorded.read_text().splitlines()]
+    stamps = {experiment: {"code": code_fingerprint(), "notebook": notebook_fingerprint(notebook, experiment),
+                           "source": Path(notebook).name} for experiment in {run["experiment"] for run in runs}}
     changed = []
-    for line in recorded.read_text().splitlines():
-        run = json.loads(line)
-        stamp = {"code": code_fingerprint(), "notebook": notebook_fingerprint(notebook, run["experiment"]),
-                 "source": Path(notebook).name}
+    for run in runs:
+        stamp = stamps[run["experiment"]]
         entry = table.get(run["experiment"])
         if entry is None or any(entry[key] != value for key, value in stamp.items()):
             entry = table[run["experiment"]] = {**stamp, "runs": {}}
