@@ -3,7 +3,7 @@ the learner's single run.
 
 In a notebook, after training one seed:
 
-    course_runs.record("04-depth", histories)   # writes only while the robustness runner rebuilds the table
+    course_runs.record("04-depth", histories, recipe="resnet-cifar")   # writes only while the runner rebuilds
     course = course_runs.load("04-depth")        # {net: [History of each seed]}, this profile and precision
 
 The table (``course_runs.json``, per-epoch metrics only) is rebuilt by one command, which also checks every
@@ -11,21 +11,26 @@ claim over the same runs:
 
     python -m cnncourse.robustness notebooks/04_resnet_degradation.ipynb --seeds 0-4 --write-course-runs
 
-It carries two fingerprints: the training code and recipes (``checkpoints.code_fingerprint``) and the
-notebook's code up to the cell that records. A test fails when either no longer matches.
+It carries two fingerprints: the training code with the recipe the runs used (``code_stamp``: a change to
+another lesson's recipe leaves the table fresh) and the notebook's code up to the cell that records. A test
+fails when either no longer matches.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import warnings
 from pathlib import Path
 from typing import Mapping
 
-from .checkpoints import code_fingerprint
+from . import __version__, recipes
+from .checkpoints import TRAINING_CODE, source_fingerprint
 from .config import course_seed, get_profile, pick_device
+from .data.cache import fingerprint
+from .errors import InputValueError
 from .history import History
 from .precision import resolve_precision
 
@@ -39,14 +44,27 @@ def setting() -> str:
     return f"{get_profile().name}/{resolve_precision('auto', pick_device())}"
 
 
-def record(experiment: str, histories: Mapping[str, History]) -> None:
-    """Append this run's per-epoch metrics to the runner's file; nothing unless ``CNNCOURSE_RECORD_RUNS`` is set."""
+def code_stamp(recipe: str) -> str:
+    """A hash of the training code and of the recipe ``recipe`` in every profile, the rest of the recipe table
+    left out: another lesson's recipe does not make these runs stale."""
+    if recipe not in recipes.RECIPES:
+        raise InputValueError(f"No recipe {recipe!r} to record runs under; the recipes are {sorted(recipes.RECIPES)}.")
+    code = tuple(part for part in TRAINING_CODE if part != "recipes.py")
+    return fingerprint(__version__, source_fingerprint(Path(__file__).resolve().parent, code),
+                       inspect.getsource(recipes.Recipe), recipes.RECIPES[recipe], recipes.PAPER_RECIPES.get(recipe))
+
+
+def record(experiment: str, histories: Mapping[str, History], recipe: str) -> None:
+    """Append this run's per-epoch metrics, trained with the recipe named ``recipe``, to the runner's file;
+    nothing unless ``CNNCOURSE_RECORD_RUNS`` is set."""
+    code_stamp(recipe)  # an unknown recipe fails in the learner's run too, not only in the runner's
     path = os.environ.get(RECORD_ENV, "").strip()
     if not path:
         return
     epochs = {name: {metric: [round(value, DECIMALS) for value in values] for metric, values in history.epochs.items()}
               for name, history in histories.items()}
-    line = {"experiment": experiment, "setting": setting(), "seed": course_seed(0), "epochs": epochs}
+    line = {"experiment": experiment, "recipe": recipe, "setting": setting(), "seed": course_seed(0),
+            "epochs": epochs}
     with open(path, "a") as file:
         file.write(json.dumps(line) + "\n")
 
@@ -78,7 +96,7 @@ def load(experiment: str, setting_name: str | None = None, table_path: Path = TA
     setting_name = setting_name or setting_for(experiment, table_path)
     if entry is None or setting_name is None:
         return {}
-    if entry["code"] != code_fingerprint():
+    if entry["code"] != code_stamp(entry["recipe"]):
         warnings.warn(f"The course's runs of {experiment!r} were made by another version of the training code; "
                       "rebuild them (see cnncourse.course_runs) or read the band as the earlier code's.", stacklevel=2)
     histories: dict[str, list[History]] = {}
@@ -111,8 +129,10 @@ def merge(recorded: Path, notebook: Path, table_path: Path = TABLE) -> list[str]
     """
     table = read_table(table_path)
     runs = [json.loads(line) for line in recorded.read_text().splitlines()]
-    stamps = {experiment: {"code": code_fingerprint(), "notebook": notebook_fingerprint(notebook, experiment),
-                           "source": Path(notebook).name} for experiment in {run["experiment"] for run in runs}}
+    recipe_of = {run["experiment"]: run["recipe"] for run in runs}
+    stamps = {experiment: {"code": code_stamp(recipe), "recipe": recipe, "source": Path(notebook).name,
+                           "notebook": notebook_fingerprint(notebook, experiment)}
+              for experiment, recipe in recipe_of.items()}
     changed = []
     for run in runs:
         stamp = stamps[run["experiment"]]

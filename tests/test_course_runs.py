@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cnncourse import course_runs
-from cnncourse.checkpoints import code_fingerprint
+from cnncourse import course_runs, recipes
+from cnncourse.errors import InputValueError
 from cnncourse.history import History
 from cnncourse.notebook_setup import setup_cell_source
 
@@ -19,7 +19,7 @@ def _notebook(tmp_path: Path, training_code: str) -> Path:
     nbformat.write(nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell(setup_cell_source()),
         nbformat.v4.new_code_cell(training_code),
-        nbformat.v4.new_code_cell('course_runs.record("depth", histories)'),
+        nbformat.v4.new_code_cell('course_runs.record("depth", histories, recipe="resnet-cifar")'),
         nbformat.v4.new_code_cell("print('after the recording: not part of the fingerprint')")]), path)
     return path
 
@@ -28,7 +28,7 @@ def _record(monkeypatch, tmp_path: Path, seed: int, loss: float) -> Path:
     recorded = tmp_path / f"recorded-{seed}.jsonl"
     monkeypatch.setenv(course_runs.RECORD_ENV, str(recorded))
     monkeypatch.setenv("CNNCOURSE_SEED", str(seed))
-    course_runs.record("depth", {"plain20": History(epochs={"train_loss": [2.0, loss]})})
+    course_runs.record("depth", {"plain20": History(epochs={"train_loss": [2.0, loss]})}, recipe="resnet-cifar")
     return recorded
 
 
@@ -46,8 +46,22 @@ def test_recorded_runs_are_filed_by_setting_and_seed_and_load_back(monkeypatch, 
 
 def test_nothing_is_recorded_outside_the_runner(monkeypatch, tmp_path):
     monkeypatch.delenv(course_runs.RECORD_ENV, raising=False)
-    course_runs.record("depth", {"plain20": History(epochs={"train_loss": [1.0]})})
+    course_runs.record("depth", {"plain20": History(epochs={"train_loss": [1.0]})}, recipe="resnet-cifar")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_name_a_recipe_that_exists():
+    with pytest.raises(InputValueError, match="No recipe 'resnet-cifra'.*resnet-cifar"):
+        course_runs.record("depth", {"plain20": History(epochs={"train_loss": [1.0]})}, recipe="resnet-cifra")
+
+
+def test_the_code_stamp_follows_its_own_recipe_and_not_the_others(monkeypatch):
+    stamp = course_runs.code_stamp("resnet-cifar")
+    monkeypatch.setitem(recipes.RECIPES, "autoencoder", {"smoke": recipes.Recipe(steps=1)})
+    assert course_runs.code_stamp("resnet-cifar") == stamp
+    monkeypatch.setitem(recipes.RECIPES, "resnet-cifar", {**recipes.RECIPES["resnet-cifar"],
+                                                          "smoke": recipes.Recipe(steps=1)})
+    assert course_runs.code_stamp("resnet-cifar") != stamp
 
 
 def test_runs_of_other_code_are_never_mixed_with_new_ones(monkeypatch, tmp_path):
@@ -75,7 +89,8 @@ def test_the_committed_table_is_fresh():
     table = json.loads(course_runs.TABLE.read_text())
     assert table, "the course's table of runs is empty"
     for experiment, entry in table.items():
-        assert entry["code"] == code_fingerprint(), f"{experiment}: made by other training code or recipes"
+        assert entry["code"] == course_runs.code_stamp(entry["recipe"]), \
+            f"{experiment}: made by other training code or another {entry['recipe']!r} recipe"
         notebook = ROOT / "notebooks" / entry["source"]
         assert entry["notebook"] == course_runs.notebook_fingerprint(notebook, experiment), \
             f"{experiment}: {entry['source']} changed up to its recording cell"

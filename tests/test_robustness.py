@@ -50,7 +50,7 @@ def test_a_tiny_run_counts_broken_code_but_not_a_missed_claim(tmp_path):
 
 def test_stop_after_recording_finds_the_last_recording_cell():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
-                                               nbformat.v4.new_code_cell('course_runs.record("a", {})'),
+                                               nbformat.v4.new_code_cell('course_runs.record("a", {}, recipe="small-cnn")'),
                                                nbformat.v4.new_code_cell("assert x == 1")])
     assert robustness.last_recording_cell(notebook) == 1
     with pytest.raises(ValueError, match="records no course runs"):
@@ -61,7 +61,7 @@ def test_a_recording_run_stops_after_its_recording_and_files_its_runs(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("from cnncourse import course_runs\nfrom cnncourse.history import History\n"
                                   "histories = {'net': History(epochs={'train_loss': [2.0, 1.5]})}"),
-        nbformat.v4.new_code_cell('course_runs.record("tiny", histories)'),
+        nbformat.v4.new_code_cell('course_runs.record("tiny", histories, recipe="small-cnn")'),
         nbformat.v4.new_code_cell("assert False, 'after the recording: never run'")])
     path = tmp_path / "tiny.ipynb"
     nbformat.write(notebook, path)
