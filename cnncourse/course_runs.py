@@ -11,9 +11,9 @@ claim over the same runs:
 
     python -m cnncourse.robustness notebooks/04_resnet_degradation.ipynb --seeds 0-4 --write-course-runs
 
-It carries two fingerprints: the training code with the recipe the runs used (``code_stamp``: a change to
-another lesson's recipe leaves the table fresh) and the notebook's code up to the cell that records. A test
-fails when either no longer matches.
+It carries two fingerprints: for each profile, the training code with that profile's version of the recipe
+the runs used (``code_stamp``: another lesson's recipe, or another profile's, leaves those runs fresh); and the
+notebook's code up to the cell that records. A test fails when either no longer matches.
 """
 
 from __future__ import annotations
@@ -44,20 +44,25 @@ def setting() -> str:
     return f"{get_profile().name}/{resolve_precision('auto', pick_device())}"
 
 
-def code_stamp(recipe: str) -> str:
-    """A hash of the training code and of the recipe ``recipe`` in every profile, the rest of the recipe table
-    left out: another lesson's recipe does not make these runs stale."""
+def code_stamp(recipe: str, profile: str) -> str:
+    """A hash of the training code and of ``profile``'s version of the recipe ``recipe``, the rest of the recipe
+    table left out: another lesson's recipe, or another profile's, does not make these runs stale."""
     if recipe not in recipes.RECIPES:
         raise InputValueError(f"No recipe {recipe!r} to record runs under; the recipes are {sorted(recipes.RECIPES)}.")
     code = tuple(part for part in TRAINING_CODE if part != "recipes.py")
+    paper = recipes.PAPER_RECIPES.get(recipe) if profile == "full" else None
     return fingerprint(__version__, source_fingerprint(Path(__file__).resolve().parent, code),
-                       inspect.getsource(recipes.Recipe), recipes.RECIPES[recipe], recipes.PAPER_RECIPES.get(recipe))
+                       inspect.getsource(recipes.Recipe), recipes.RECIPES[recipe][profile], paper)
+
+
+def profile_of(setting_name: str) -> str:
+    return setting_name.split("/")[0]
 
 
 def record(experiment: str, histories: Mapping[str, History], recipe: str) -> None:
     """Append this run's per-epoch metrics, trained with the recipe named ``recipe``, to the runner's file;
     nothing unless ``CNNCOURSE_RECORD_RUNS`` is set."""
-    code_stamp(recipe)  # an unknown recipe fails in the learner's run too, not only in the runner's
+    code_stamp(recipe, get_profile().name)  # an unknown recipe fails in the learner's run too, not only the runner's
     path = os.environ.get(RECORD_ENV, "").strip()
     if not path:
         return
@@ -83,7 +88,7 @@ def setting_for(experiment: str, table_path: Path = TABLE) -> str | None:
     held, wanted = settings_of(experiment, table_path), setting()
     if wanted in held:
         return wanted
-    return next((name for name in held if name.split("/")[0] == wanted.split("/")[0]), None)
+    return next((name for name in held if profile_of(name) == profile_of(wanted)), None)
 
 
 def load(experiment: str, setting_name: str | None = None, table_path: Path = TABLE) -> dict[str, list[History]]:
@@ -94,13 +99,13 @@ def load(experiment: str, setting_name: str | None = None, table_path: Path = TA
     """
     entry = read_table(table_path).get(experiment)
     setting_name = setting_name or setting_for(experiment, table_path)
-    if entry is None or setting_name is None:
+    if entry is None or setting_name not in entry["runs"]:
         return {}
-    if entry["code"] != code_stamp(entry["recipe"]):
+    if entry["code"][setting_name] != code_stamp(entry["recipe"], profile_of(setting_name)):
         warnings.warn(f"The course's runs of {experiment!r} were made by another version of the training code; "
                       "rebuild them (see cnncourse.course_runs) or read the band as the earlier code's.", stacklevel=2)
     histories: dict[str, list[History]] = {}
-    for seed, nets in sorted(entry["runs"].get(setting_name, {}).items(), key=lambda item: int(item[0])):
+    for seed, nets in sorted(entry["runs"][setting_name].items(), key=lambda item: int(item[0])):
         for name, epochs in nets.items():
             histories.setdefault(name, []).append(History(label=f"{name}, seed {seed}", epochs=epochs))
     return histories
@@ -125,21 +130,25 @@ def notebook_fingerprint(notebook: Path, experiment: str) -> str:
 def merge(recorded: Path, notebook: Path, table_path: Path = TABLE) -> list[str]:
     """Put the runs recorded in ``recorded`` into the table, stamped with today's fingerprints; returns what changed.
 
-    An experiment whose fingerprints changed starts afresh: runs of older code are never mixed with new ones.
+    An experiment whose notebook or recipe changed starts afresh, a setting whose code stamp changed too: runs
+    of older code are never mixed with new ones.
     """
     table = read_table(table_path)
     runs = [json.loads(line) for line in recorded.read_text().splitlines()]
     recipe_of = {run["experiment"]: run["recipe"] for run in runs}
-    stamps = {experiment: {"code": code_stamp(recipe), "recipe": recipe, "source": Path(notebook).name,
+    stamps = {experiment: {"recipe": recipe, "source": Path(notebook).name,
                            "notebook": notebook_fingerprint(notebook, experiment)}
               for experiment, recipe in recipe_of.items()}
     changed = []
     for run in runs:
-        stamp = stamps[run["experiment"]]
+        stamp, setting_name = stamps[run["experiment"]], run["setting"]
         entry = table.get(run["experiment"])
         if entry is None or any(entry[key] != value for key, value in stamp.items()):
-            entry = table[run["experiment"]] = {**stamp, "runs": {}}
-        entry["runs"].setdefault(run["setting"], {})[str(run["seed"])] = run["epochs"]
+            entry = table[run["experiment"]] = {**stamp, "code": {}, "runs": {}}
+        code = code_stamp(run["recipe"], profile_of(setting_name))
+        if entry["code"].get(setting_name) != code:
+            entry["code"][setting_name], entry["runs"][setting_name] = code, {}
+        entry["runs"][setting_name][str(run["seed"])] = run["epochs"]
         changed.append(f"{run['experiment']} {run['setting']} seed {run['seed']}")
     temporary = table_path.with_suffix(".tmp")
     temporary.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")

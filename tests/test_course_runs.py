@@ -55,13 +55,14 @@ def test_runs_name_a_recipe_that_exists():
         course_runs.record("depth", {"plain20": History(epochs={"train_loss": [1.0]})}, recipe="resnet-cifra")
 
 
-def test_the_code_stamp_follows_its_own_recipe_and_not_the_others(monkeypatch):
-    stamp = course_runs.code_stamp("resnet-cifar")
+def test_the_code_stamp_follows_its_own_recipe_in_its_own_profile(monkeypatch):
+    stamps = {profile: course_runs.code_stamp("resnet-cifar", profile) for profile in ("smoke", "standard")}
     monkeypatch.setitem(recipes.RECIPES, "autoencoder", {"smoke": recipes.Recipe(steps=1)})
-    assert course_runs.code_stamp("resnet-cifar") == stamp
+    assert {profile: course_runs.code_stamp("resnet-cifar", profile) for profile in stamps} == stamps
     monkeypatch.setitem(recipes.RECIPES, "resnet-cifar", {**recipes.RECIPES["resnet-cifar"],
                                                           "smoke": recipes.Recipe(steps=1)})
-    assert course_runs.code_stamp("resnet-cifar") != stamp
+    assert course_runs.code_stamp("resnet-cifar", "smoke") != stamps["smoke"]
+    assert course_runs.code_stamp("resnet-cifar", "standard") == stamps["standard"]
 
 
 def test_runs_of_other_code_are_never_mixed_with_new_ones(monkeypatch, tmp_path):
@@ -71,6 +72,20 @@ def test_runs_of_other_code_are_never_mixed_with_new_ones(monkeypatch, tmp_path)
     course_runs.merge(_record(monkeypatch, tmp_path, 1, 1.0), edited, table)
     assert len(course_runs.load("depth", table_path=table)["plain20"]) == 1  # seed 0 of the old code is gone
     assert not table.with_suffix(".tmp").exists()
+
+
+def test_a_changed_recipe_restarts_its_own_profile_only(monkeypatch, tmp_path):
+    notebook, table = _notebook(tmp_path, "histories = train()"), tmp_path / "table.json"
+    monkeypatch.setenv("CNNCOURSE_PRECISION", "fp32")
+    for profile in ("smoke", "standard"):
+        monkeypatch.setenv("CNNCOURSE_PROFILE", profile)
+        course_runs.merge(_record(monkeypatch, tmp_path, 0, 1.0), notebook, table)
+    monkeypatch.setitem(recipes.RECIPES, "resnet-cifar", {**recipes.RECIPES["resnet-cifar"],
+                                                          "smoke": recipes.Recipe(steps=1)})
+    monkeypatch.setenv("CNNCOURSE_PROFILE", "smoke")
+    course_runs.merge(_record(monkeypatch, tmp_path, 1, 1.0), notebook, table)
+    runs = course_runs.read_table(table)["depth"]["runs"]
+    assert sorted(runs["smoke/fp32"]) == ["1"] and sorted(runs["standard/fp32"]) == ["0"]
 
 
 def test_the_fingerprint_covers_the_code_up_to_the_recording_only(tmp_path):
@@ -89,8 +104,9 @@ def test_the_committed_table_is_fresh():
     table = json.loads(course_runs.TABLE.read_text())
     assert table, "the course's table of runs is empty"
     for experiment, entry in table.items():
-        assert entry["code"] == course_runs.code_stamp(entry["recipe"]), \
-            f"{experiment}: made by other training code or another {entry['recipe']!r} recipe"
+        for setting, stamp in entry["code"].items():
+            assert stamp == course_runs.code_stamp(entry["recipe"], course_runs.profile_of(setting)), \
+                f"{experiment}, {setting}: made by other training code or another {entry['recipe']!r} recipe"
         notebook = ROOT / "notebooks" / entry["source"]
         assert entry["notebook"] == course_runs.notebook_fingerprint(notebook, experiment), \
             f"{experiment}: {entry['source']} changed up to its recording cell"
