@@ -5,7 +5,8 @@
 Every run executes a whole notebook in a fresh kernel with ``CNNCOURSE_PROFILE``, ``CNNCOURSE_SEED``,
 ``CNNCOURSE_PRECISION`` and ``CNNCOURSE_THREADS`` set, and its own checkpoint cache (converted datasets are
 shared). The table has one row per asserting cell (cells counted from 0, markdown included, as JupyterLab
-shows them) and one column per run; below it, what each asserting cell printed: its margin.
+shows them) and one column per run; below it, what each asserting cell printed: its margin. Each run's executed
+notebook is kept in its cache folder (under ``--cache``), every output in it, to read or quote.
 Too slow for CI (a run is a whole notebook); run it before claiming that a result holds.
 
     python -m cnncourse.robustness notebooks/0*.ipynb --profile full --tiny --seeds 0 --precisions fp32
@@ -72,6 +73,7 @@ class RunResult:
     seconds: float
     cells: list[CellResult] = field(default_factory=list)
     recorded: Path | None = None  # the runs the notebook recorded (course_runs.record), with --write-course-runs
+    executed: Path | None = None  # the executed notebook, with every output
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -115,7 +117,8 @@ def execute(run: Run, cache: Path, timeout: int) -> RunResult:
                             resources={"metadata": {"path": str(run.notebook.parent)}})
     start = time.perf_counter()
     client.execute(env=env)  # the kernel, not this process, gets the run's settings
-    result = RunResult(run, time.perf_counter() - start)
+    result = RunResult(run, time.perf_counter() - start, executed=run_cache / run.notebook.name)
+    nbformat.write(notebook, result.executed)
     if run.record and (run_cache / "recorded-runs.jsonl").exists():
         result.recorded = run_cache / "recorded-runs.jsonl"
     last_printed = ""  # an assert often checks what the cell before it printed
@@ -224,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         for result in pool.map(_execute_star, [(run, cache, args.timeout) for run in runs]):
             failed = sum(not cell.passed for cell in result.cells)
             print(f"  {result.run.notebook.name} {result.run.label}: {result.seconds:.0f} s, "
-                  f"{failed} failed", flush=True)
+                  f"{failed} failed; executed: {result.executed}", flush=True)
             if result.recorded is not None:
                 print("    filed in the course's runs: " + "; ".join(merge(result.recorded, result.run.notebook)))
             results.append(result)

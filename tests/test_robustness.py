@@ -32,6 +32,8 @@ def test_a_run_reports_each_asserting_cell_with_its_margin(tmp_path):
     assert [cell.index for cell in cells] == [2, 2]  # counted from 0, markdown included
     assert [cell.passed for cell in cells] == [True, False]
     assert cells[0].printed == "(cell before:) margin 1" and "only seed 0 holds" in cells[1].printed
+    kept = nbformat.read(results[1].executed, as_version=4)   # every output of the run, to read later
+    assert kept.cells[1].outputs[0].text == "margin 2\n" and kept.cells[2].outputs[0].ename == "AssertionError"
     table = robustness.table(results)
     assert "summary: 1 cells x 2 runs, 2 checked, 1 failed" in table
 
