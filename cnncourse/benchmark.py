@@ -36,7 +36,8 @@ from .config import pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
 from .recipes import Recipe
 from .precision import autocast_for, gradient_scaler, resolve_precision
-from .train import fit
+from .callbacks import StepHook
+from .train import Task, fit
 
 WARMUP_STEPS = 5
 
@@ -69,8 +70,7 @@ def course_loop(model: nn.Module, train: data.ImageData, steps: int, device: tor
             marks[step] = time.perf_counter()
 
     recipe = Recipe(steps=WARMUP_STEPS + steps, batch_size=batch_size, lr=0.1, schedule=None, augment=True)
-    fit(model, train, recipe, prepare=Preprocess(mean=CIFAR10_MEAN, std=CIFAR10_STD), device=device,
-        progress=False, on_step=mark)
+    fit(model, train, recipe, Task(prepare=Preprocess(mean=CIFAR10_MEAN, std=CIFAR10_STD)), callbacks=[StepHook(mark)])
     return steps * batch_size / (marks[WARMUP_STEPS + steps] - marks[WARMUP_STEPS])
 
 

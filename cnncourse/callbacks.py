@@ -22,10 +22,10 @@ RESUME_EVERY_SECONDS = 180.0  # a long run saves where it is this often: a disco
 class ProgressBar(Callback):
     """A tqdm bar: one tick a step, the epoch's numbers beside it."""
 
-    def __init__(self, label: str, total_steps: int, first_step: int, enabled: bool):
+    def __init__(self, label: str, total_steps: int, first_step: int = 0):
         # at most one redraw a second: in a notebook the bar is a widget and every redraw is a message to the front
         # end; tqdm's default of ten a second sends thousands of them from one long cell
-        self.bar = tqdm(total=total_steps, initial=first_step, desc=label, disable=not enabled, leave=False,
+        self.bar = tqdm(total=total_steps, initial=first_step, desc=label, leave=False,
                         mininterval=1.0)
 
     def after_step(self, state: LoopState) -> None:

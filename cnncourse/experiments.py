@@ -29,7 +29,7 @@ from .metrics.image_quality import psnr
 from .models.pretrained import ImagenetPrepare, load_imagenet_vgg16
 from .models.transfer import MODES, lr_multipliers_for, transfer_model
 from .recipes import Recipe
-from .train import History, Prepare, default_prepare, evaluate, fit, predict
+from .train import History, Prepare, Task, default_prepare, evaluate, fit, predict
 
 
 SEEDS = (0, 1, 2)  # the course's default: enough to see the spread, cheap enough for a laptop
@@ -110,8 +110,9 @@ def train_each(variants: Mapping[object, Variant], *, seed: int = 0, cache_name:
     for name, variant in variants.items():
         seed_everything(seed)
         model = variant.build_model()
-        history = fit(model, variant.train, variant.recipe, loss_fn=variant.loss_fn, prepare=variant.prepare,
-                      seed=seed, cache_name=cache_name, label=str(name), progress=progress)
+        task = Task(variant.loss_fn or nn.CrossEntropyLoss(), variant.prepare)
+        history = fit(model, variant.train, variant.recipe, task, seed=seed, cache_name=cache_name, label=str(name),
+                      callbacks=None if progress else ())
         accuracy = None if variant.test is None else evaluate(model, variant.test, prepare=variant.prepare)["accuracy"]
         outcomes[name] = Outcome(model, history, accuracy)
     return outcomes
@@ -146,8 +147,8 @@ def landscape_along_training(build_model: Callable[[], nn.Module], train_data, r
     probes, done = {}, 0
     for index, step in enumerate(steps):
         if step > done:   # each segment draws its own batches (seed per segment), from where the last one stopped
-            fit(model, train_data, recipe.but(steps=step - done), prepare=prepare, seed=seed * 1000 + index,
-                cache_name=cache_name, label=f"to step {step}", progress=False)
+            fit(model, train_data, recipe.but(steps=step - done), Task(prepare=prepare), seed=seed * 1000 + index,
+                cache_name=cache_name, label=f"to step {step}", callbacks=())
             done = step
         probes[step] = landscape_along_gradient(model, x, y, step_sizes=step_sizes)
     return probes
@@ -179,7 +180,7 @@ def fine_tune_imagenet_vgg16(train_data: ImageData, test_data: ImageData, recipe
     model = load_imagenet_vgg16(train_data.num_classes, download=download)
     prepare = ImagenetPrepare()
     before = evaluate(model, test_data, prepare=prepare, batch_size=recipe.batch_size)["accuracy"]
-    fit(model, train_data, recipe, prepare=prepare, cache_name=cache_name, label="ImageNet VGG-16")
+    fit(model, train_data, recipe, Task(prepare=prepare), cache_name=cache_name, label="ImageNet VGG-16")
     after = evaluate(model, test_data, prepare=prepare, batch_size=recipe.batch_size)["accuracy"]
     return {"accuracy_new_head_untrained": before, "accuracy_fine_tuned": after}
 

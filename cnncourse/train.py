@@ -10,20 +10,20 @@ where the hardware gains from them. ``fit`` wraps the loop (``cnncourse.loop``) 
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from .callbacks import LengthAnnouncer, ProgressBar, ResumeFile, StepHook, resume_path
+from .callbacks import LengthAnnouncer, ProgressBar, ResumeFile, resume_path
 from .checkpoints import checkpoint_description, checkpoint_path, load_checkpoint, save_checkpoint
 from .config import course_seed, pick_device
 from .data.containers import ImageData, SegmentationData
 from .data.transforms import Preprocess
 from .history import History
-from .loop import LoopState, Prepare, TrainingRun, batches, train_epochs
+from .loop import Callback, LoopState, Prepare, TrainingRun, batches, train_epochs
 from .metrics import accuracy
 from .optim import make_optimizer, make_schedule
 from .precision import autocast_for, gradient_scaler, resolve_precision
@@ -91,21 +91,37 @@ def evaluate(model: nn.Module, data, *, loss_fn: Callable | None = None, prepare
     return {name: total / len(inputs) for name, total in totals.items()}
 
 
-def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = None,
-        prepare: Prepare = default_prepare, val=None, metrics: Mapping[str, Metric] | None = None, seed: int = 0,
-        device: torch.device | None = None, cache_name: str | None = None, label: str = "",
-        progress: bool = True, on_step: Callable[[nn.Module, int], None] | None = None) -> History:
-    """Train ``model`` on ``train`` as ``recipe`` says and return its History.
+@dataclass(frozen=True)
+class Task:
+    """What a model is trained for: its loss, how a batch becomes (input, target), and what validation reports.
+
+    ``Task()`` is image classification: cross-entropy, uint8 images scaled to 0..1, accuracy.
+    """
+
+    loss_fn: Callable = field(default_factory=nn.CrossEntropyLoss)
+    prepare: Prepare = default_prepare
+    metrics: Mapping[str, Metric] | None = None  # None: accuracy for a classification loss, nothing for others
+
+    def validation_metrics(self) -> Mapping[str, Metric]:
+        return default_metrics(self.loss_fn) if self.metrics is None else self.metrics
+
+
+def fit(model: nn.Module, train, recipe: Recipe, task: Task | None = None, *, val=None, seed: int = 0,
+        cache_name: str | None = None, label: str = "", callbacks: Sequence[Callback] | None = None) -> History:
+    """Train ``model`` on ``train`` for ``task`` (classification by default) as ``recipe`` says; return its History.
 
     Parameters with requires_grad=False stay fixed. With ``recipe.augment`` training batches go through
-    ``prepare.augmented()``. With ``cache_name`` the trained weights, history and recipe are stored in the
-    checkpoint cache and reloaded on the next call with the same model, starting weights, data and run.
-    The global torch random state after the call does not depend on which of the two happened.
+    ``task.prepare.augmented()``. ``val`` is scored after every epoch. With ``cache_name`` the trained weights,
+    history and recipe are stored in the checkpoint cache and reloaded on the next call with the same model,
+    starting weights, data and run. ``callbacks`` run around the loop instead of the progress bar (``()``: no bar);
+    a long run says first how long it will take either way. The global torch random state after the call does not
+    depend on whether the run trained or came from the cache.
     """
+    task = task or Task()
     inputs, targets = as_tensors(train)
-    device = device or pick_device()
+    device = pick_device()
     run = TrainingRun(recipe.but(precision=resolve_precision(recipe.precision, device)), course_seed(seed),
-                      prepare, loss_fn or nn.CrossEntropyLoss())
+                      task.prepare, task.loss_fn)
     model.to(device)
     description = checkpoint_description(model, run, inputs, targets) if cache_name else ""
     path = checkpoint_path(cache_name, description) if cache_name else None
@@ -114,13 +130,12 @@ def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = N
         history = History.from_dict(saved["history"])
         history.from_cache = True
     else:
-        metrics = default_metrics(run.loss_fn) if metrics is None else metrics
         resume = resume_path(path) if path is not None else None
         # training draws random numbers (shuffling, augmentation); a cache hit draws none. Forking the generator
         # leaves the caller's random state the same either way, so a model built after this call gets the same
         # initial weights whether this run trained or came from the cache.
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            history = _train(model, inputs, targets, run, val, metrics, device, label, progress, on_step,
+            history = _train(model, inputs, targets, run, val, task.validation_metrics(), device, label, callbacks,
                              resume, description)
         if path is not None:
             save_checkpoint(path, model, description, history=history.to_dict(), recipe=asdict(run.recipe))
@@ -130,7 +145,7 @@ def fit(model: nn.Module, train, recipe: Recipe, *, loss_fn: Callable | None = N
 
 
 def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, val, metrics: Mapping[str, Metric],
-           device: torch.device, label: str, progress: bool, on_step: Callable | None, resume: Path | None,
+           device: torch.device, label: str, callbacks: Sequence[Callback] | None, resume: Path | None,
            description: str) -> History:
     """Seed, build the optimizer, schedule and callbacks, continue from a resume file if there is one, train."""
     torch.manual_seed(run.seed)
@@ -146,13 +161,13 @@ def _train(model: nn.Module, inputs: Tensor, targets: Tensor, run: TrainingRun, 
     if resume_file is not None:
         resume_file.restore(state)
     label = label or type(model).__name__
-    callbacks = [ProgressBar(label, total_steps, state.step, progress),
-                 LengthAnnouncer(label, run.recipe, state.step, total_steps, len(inputs), device, resume is not None),
-                 *([StepHook(on_step)] if on_step is not None else []), *([resume_file] if resume_file else [])]
+    shown = [ProgressBar(label, total_steps, state.step)] if callbacks is None else list(callbacks)
+    announcer = LengthAnnouncer(label, run.recipe, state.step, total_steps, len(inputs), device, resume is not None)
+    around = [*shown, announcer, *([resume_file] if resume_file else [])]
 
     def validate(trained: nn.Module) -> dict[str, float]:
         return evaluate(trained, val, loss_fn=run.loss_fn, prepare=run.prepare, metrics=metrics, device=device,
                         precision=run.recipe.precision)
 
     return train_epochs(state, inputs, targets, run, total_steps, device, validate if val is not None else None,
-                        callbacks)
+                        around)

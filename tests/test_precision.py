@@ -56,7 +56,7 @@ def test_fp16_training_runs_the_scaled_path_and_learns():
     images, labels = _toy_batch()
     torch.manual_seed(0)
     history = train.fit(small_cnn(num_classes=2, widths=(8,)), (images, labels),
-                        Recipe(steps=16, batch_size=16, precision="fp16"), progress=False, device=torch.device("cpu"))
+                        Recipe(steps=16, batch_size=16, precision="fp16"), callbacks=())
     losses = torch.tensor(history.step_loss)
     assert losses.isfinite().all() and losses[-4:].mean() < losses[:4].mean()
 

@@ -13,7 +13,7 @@ images = torch.randint(0, 256, (40, 3, 32, 32), dtype=torch.uint8)
 labels = torch.arange(40) % 10
 for label in ("first", "second"):
     train.fit(models.small_cnn(widths=(8,)), (images, labels), recipes.Recipe(steps=3, batch_size=8),
-              val=(images[:16], labels[:16]), label=label, progress=False)
+              val=(images[:16], labels[:16]), label=label, callbacks=())
 """
 
 

@@ -1,6 +1,7 @@
 """The training loop: learning, history, checkpoint cache, preprocessing and augmentation."""
 
 import copy
+import inspect
 from functools import partial
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def private_cache(monkeypatch, tmp_path):
 def test_fit_learns_and_records_history():
     images, labels = _toy_problem()
     model = small_cnn(num_classes=2, widths=(8, 16))
-    history = train.fit(model, (images, labels), Recipe(epochs=3, batch_size=32, lr=0.05), val=(images, labels), progress=False, device=torch.device("cpu"))
+    history = train.fit(model, (images, labels), Recipe(epochs=3, batch_size=32, lr=0.05), val=(images, labels), callbacks=())
     assert len(history.step_loss) == 3 * 8 and len(history.epochs["train_loss"]) == 3
     assert history.final_train_loss(4) < 0.5 * history.step_loss[0]
     assert history.last("val_accuracy") > 0.9
@@ -52,14 +53,14 @@ def test_the_running_training_accuracy_counts_the_right_answers():
     with torch.no_grad():
         model[1].weight.zero_()
         model[1].bias.copy_(torch.tensor([1.0, 0.0]))  # always says class 0
-    history = train.fit(model, (images, labels), Recipe(steps=1, batch_size=64, lr=1e-9), prepare=prepare,
-                        progress=False, device=torch.device("cpu"))
+    history = train.fit(model, (images, labels), Recipe(steps=1, batch_size=64, lr=1e-9),
+                        train.Task(prepare=prepare), callbacks=())
     assert history.epochs["train_accuracy"] == [1.0]
 
 
 def test_fit_runs_exact_number_of_steps():
     images, labels = _toy_problem(100)
-    history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=7, batch_size=32), progress=False, device=torch.device("cpu"))
+    history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=7, batch_size=32), callbacks=())
     assert len(history.step_loss) == 7
 
 
@@ -69,7 +70,7 @@ def test_same_seed_same_training():
     for _ in range(2):
         torch.manual_seed(1)
         model = small_cnn(num_classes=2, widths=(4,))
-        runs.append(train.fit(model, (images, labels), Recipe(steps=5, batch_size=16, precision="fp32"), seed=3, progress=False, device=torch.device("cpu")).step_loss)
+        runs.append(train.fit(model, (images, labels), Recipe(steps=5, batch_size=16, precision="fp32"), seed=3, callbacks=()).step_loss)
     assert runs[0] == runs[1]
 
 
@@ -77,7 +78,7 @@ def test_checkpoint_cache_reloads_instead_of_training(private_cache):
     images, labels = _toy_problem(64)
     torch.manual_seed(0)
     first_model = small_cnn(num_classes=2, widths=(4,))
-    first = train.fit(first_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
+    first = train.fit(first_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", callbacks=())
     files = list((private_cache / "checkpoints").glob("toy-*.pt"))
     assert len(files) == 1 and not first.from_cache
     saved = load_tensors(files[0])  # plain tensors, lists and text only (weights_only=True)
@@ -85,11 +86,11 @@ def test_checkpoint_cache_reloads_instead_of_training(private_cache):
     assert saved["recipe"]["steps"] == 4 and saved["recipe"]["precision"] in ("fp32", "bf16")  # what really ran
     torch.manual_seed(0)  # the same starting weights: fit leaves the caller's random state alone
     second_model = small_cnn(num_classes=2, widths=(4,))
-    second = train.fit(second_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
+    second = train.fit(second_model, (images, labels), Recipe(steps=4, batch_size=16), cache_name="toy", callbacks=())
     assert second.from_cache and second.step_loss == first.step_loss
     for a, b in zip(first_model.state_dict().values(), second_model.state_dict().values()):
         assert torch.equal(a, b)
-    train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=5, batch_size=16), cache_name="toy", progress=False, device=torch.device("cpu"))
+    train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=5, batch_size=16), cache_name="toy", callbacks=())
     assert len(list((private_cache / "checkpoints").glob("toy-*.pt"))) == 2  # other settings, other key
 
 
@@ -163,10 +164,10 @@ def test_the_paper_switch_runs_the_papers_schedule_in_full_only(monkeypatch):
 
 def test_a_long_run_says_first_what_it_will_do_and_for_how_long(monkeypatch, capsys):
     data = _toy_problem(64)
-    train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), progress=False, label="toy")
+    train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), callbacks=(), label="toy")
     assert capsys.readouterr().out == ""  # a short run trains silently
     monkeypatch.setattr(callbacks, "ANNOUNCE_ABOVE_SECONDS", -1.0)
-    train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), progress=False, label="toy")
+    train.fit(small_cnn(num_classes=2), data, Recipe(steps=12, batch_size=8), callbacks=(), label="toy")
     said = capsys.readouterr().out
     assert said.startswith("toy: 12 steps of 8 images (1.5 epochs of 64)") and "steps 4-8" in said, said
 
@@ -174,7 +175,7 @@ def test_a_long_run_says_first_what_it_will_do_and_for_how_long(monkeypatch, cap
 def test_augmentation_needs_a_prepare_that_can_augment():
     with pytest.raises(ValueError, match="augmented"):
         train.fit(small_cnn(num_classes=2), _toy_problem(8), Recipe(steps=1, augment=True),
-                  prepare=train.default_prepare, progress=False)
+                  train.Task(prepare=train.default_prepare), callbacks=())
 
 
 def test_milestone_schedule_divides_lr_by_ten():
@@ -202,7 +203,7 @@ def test_evaluate_and_predict_agree():
 def test_segmentation_data_without_masks_cannot_train():
     unlabelled = data.SegmentationData(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), None, ("a", "b"), "test", "toy", (0, 1))
     with pytest.raises(ValueError, match="has no masks"):
-        train.fit(small_cnn(in_channels=1), unlabelled, Recipe(steps=1), progress=False)
+        train.fit(small_cnn(in_channels=1), unlabelled, Recipe(steps=1), callbacks=())
 
 
 def test_preprocess_scales_and_standardizes():
@@ -278,7 +279,7 @@ def test_image_to_image_training_records_no_accuracy():
     images = torch.rand(32, 1, 8, 8)
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 1, 3, padding=1))
     identity = lambda x, y, train: (x, x)  # noqa: E731 - reconstruct the input
-    history = train.fit(model, (images, torch.zeros(32)), Recipe(steps=3, batch_size=16), loss_fn=nn.MSELoss(), prepare=identity, val=(images, torch.zeros(32)), progress=False, device=torch.device("cpu"))
+    history = train.fit(model, (images, torch.zeros(32)), Recipe(steps=3, batch_size=16), train.Task(nn.MSELoss(), identity), val=(images, torch.zeros(32)), callbacks=())
     assert set(history.epochs) == {"train_loss", "val_loss"}
 
 
@@ -286,22 +287,21 @@ def test_checkpoint_cache_tells_apart_models_that_start_from_other_weights(priva
     images, labels = _toy_problem(64)
     for seed in (0, 1):
         torch.manual_seed(seed)
-        history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=2, batch_size=16), cache_name="seeded", progress=False, device=torch.device("cpu"))
+        history = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=2, batch_size=16), cache_name="seeded", callbacks=())
         assert not history.from_cache, "a model with other starting weights must not reuse a checkpoint"
     torch.manual_seed(1)
-    again = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=2, batch_size=16), cache_name="seeded", progress=False, device=torch.device("cpu"))
+    again = train.fit(small_cnn(num_classes=2, widths=(4,)), (images, labels), Recipe(steps=2, batch_size=16), cache_name="seeded", callbacks=())
     assert again.from_cache
 
 
 # --- the checkpoint cache never serves the wrong model ------------------------------------------------------
 
 
-def _fit_toy(model=None, data=None, precision="fp32", **options) -> tuple[nn.Module, train.History]:
+def _fit_toy(model=None, data=None, precision="fp32", **task) -> tuple[nn.Module, train.History]:
     torch.manual_seed(0)
     model = model or small_cnn(num_classes=2, widths=(4,))
-    options = {"cache_name": "toy", "progress": False, "device": torch.device("cpu"), **options}
     recipe = Recipe(steps=3, batch_size=16, precision=precision)
-    return model, train.fit(model, data or _toy_problem(64), recipe, **options)
+    return model, train.fit(model, data or _toy_problem(64), recipe, train.Task(**task), cache_name="toy", callbacks=())
 
 
 def test_checkpoint_key_changes_with_everything_that_decides_the_result(private_cache):
@@ -376,7 +376,7 @@ def test_fit_matches_a_plain_pytorch_loop():
     model = small_cnn(num_classes=2, widths=(4,))
     reference = copy.deepcopy(model)
     recipe = Recipe(steps=6, batch_size=16, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule=None, precision="fp32")
-    history = train.fit(model, (images, labels), recipe, seed=3, progress=False, device=torch.device("cpu"))
+    history = train.fit(model, (images, labels), recipe, seed=3, callbacks=())
     # the same batches: fit shuffles with a generator seeded with the seed, one permutation per epoch
     optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     generator = torch.Generator().manual_seed(3)
@@ -400,7 +400,7 @@ def test_bf16_training_stays_close_to_fp32():
     runs = {}
     for precision in ("fp32", "bf16"):
         torch.manual_seed(0)
-        runs[precision] = train.fit(small_cnn(num_classes=2, widths=(8,)), (images, labels), Recipe(steps=8, batch_size=32, precision=precision), progress=False, device=torch.device("cpu"))
+        runs[precision] = train.fit(small_cnn(num_classes=2, widths=(8,)), (images, labels), Recipe(steps=8, batch_size=32, precision=precision), callbacks=())
     fp32, bf16 = (torch.tensor(runs[p].step_loss) for p in ("fp32", "bf16"))
     assert (fp32 - bf16).abs().max() < 0.05 * fp32.abs().max()  # bf16 keeps about 3 significant digits
 
@@ -425,7 +425,7 @@ def test_an_interrupted_run_continues_from_its_resume_state_exactly(private_cach
     monkeypatch.setattr(callbacks, "RESUME_EVERY_SECONDS", 0.0)  # save after every epoch
     images, labels = _toy_problem(64)
     recipe = Recipe(steps=12, batch_size=16, augment=True, precision="fp32")  # 3 epochs of 4 steps, random crops
-    options = {"prepare": Preprocess(), "progress": False, "device": torch.device("cpu")}
+    options = {"task": train.Task(prepare=Preprocess()), "callbacks": ()}
     torch.manual_seed(0)
     start = small_cnn(num_classes=2, widths=(4,))
     straight = copy.deepcopy(start)
@@ -439,7 +439,8 @@ def test_an_interrupted_run_continues_from_its_resume_state_exactly(private_cach
             raise Disconnect
 
     with pytest.raises(Disconnect):
-        train.fit(copy.deepcopy(start), (images, labels), recipe, cache_name="resumed", on_step=disconnect, **options)
+        train.fit(copy.deepcopy(start), (images, labels), recipe, cache_name="resumed",
+                  **{**options, "callbacks": [callbacks.StepHook(disconnect)]})
     assert len(list((private_cache / "checkpoints").glob("resumed-*.resume.pt"))) == 1
     resumed_model = copy.deepcopy(start)
     resumed = train.fit(resumed_model, (images, labels), recipe, cache_name="resumed", **options)
@@ -469,7 +470,7 @@ def test_the_random_state_after_fit_is_the_same_whether_it_trained_or_loaded(pri
     model = small_cnn(num_classes=2, widths=(4,))
     recipe = Recipe(steps=3, batch_size=16, precision="fp32", augment=True)  # shuffles and augments
     torch.manual_seed(123)
-    fit = partial(train.fit, prepare=Preprocess(), cache_name="toy-rng", progress=False, device=torch.device("cpu"))
+    fit = partial(train.fit, task=train.Task(prepare=Preprocess()), cache_name="toy-rng", callbacks=())
     assert not fit(model, (images, labels), recipe).from_cache
     after_training = torch.rand(3)
     torch.manual_seed(0)
@@ -478,3 +479,23 @@ def test_the_random_state_after_fit_is_the_same_whether_it_trained_or_loaded(pri
     assert fit(model, (images, labels), recipe).from_cache
     after_loading = torch.rand(3)  # the next model built would get the same initial weights either way
     assert torch.equal(after_training, after_loading)
+
+
+def test_fit_reads_as_model_data_recipe_task():
+    parameters = inspect.signature(train.fit).parameters.values()
+    required = [p.name for p in parameters if p.default is inspect.Parameter.empty]
+    assert required == ["model", "train", "recipe"] and len(parameters) <= 9
+    assert not any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+
+
+def test_a_task_reports_accuracy_for_classification_only():
+    assert set(train.Task().validation_metrics()) == {"accuracy"}
+    assert train.Task(nn.MSELoss()).validation_metrics() == {}
+    assert train.Task(metrics={}).validation_metrics() == {}
+
+
+def test_callbacks_run_instead_of_the_progress_bar():
+    steps = []
+    train.fit(small_cnn(num_classes=2, widths=(4,)), _toy_problem(32), Recipe(steps=3, batch_size=16),
+              callbacks=[callbacks.StepHook(lambda model, step: steps.append(step))])
+    assert steps == [1, 2, 3]

@@ -75,11 +75,11 @@ def test_feature_extraction_trains_only_the_head_and_fine_tuning_all(tmp_path, m
     data, source = _tensors(), _source()
     frozen = transfer.transfer_model(source, "feature_extraction", 2)
     head_before = [p.clone() for p in frozen.head.parameters()]
-    train.fit(frozen, data, Recipe(steps=3, batch_size=8, lr=0.1, precision="fp32"), progress=False)
+    train.fit(frozen, data, Recipe(steps=3, batch_size=8, lr=0.1, precision="fp32"), callbacks=())
     assert _same(frozen.body, source.features)  # weights and running statistics untouched
     assert not all(torch.equal(a, b) for a, b in zip(head_before, frozen.head.parameters()))
     tuned = transfer.transfer_model(source, "fine_tuning", 2)
-    train.fit(tuned, data, Recipe(steps=3, batch_size=8, lr=0.1, precision="fp32", lr_multipliers=transfer.lr_multipliers_for("fine_tuning")), progress=False)
+    train.fit(tuned, data, Recipe(steps=3, batch_size=8, lr=0.1, precision="fp32", lr_multipliers=transfer.lr_multipliers_for("fine_tuning")), callbacks=())
     assert not _same(tuned.body, source.features)
 
 
@@ -98,7 +98,7 @@ def test_lr_multiplier_zero_leaves_the_body_unchanged(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNCOURSE_CACHE", str(tmp_path))
     source = _source()
     model = transfer.transfer_model(source, "fine_tuning", 2)
-    train.fit(model, _tensors(), Recipe(steps=3, batch_size=8, lr=0.1, momentum=0.0, weight_decay=0.0, precision="fp32", lr_multipliers={"body": 0.0}, schedule=None), progress=False)
+    train.fit(model, _tensors(), Recipe(steps=3, batch_size=8, lr=0.1, momentum=0.0, weight_decay=0.0, precision="fp32", lr_multipliers={"body": 0.0}, schedule=None), callbacks=())
     conv_weights = [k for k in source.features.state_dict() if k.endswith("weight")]
     assert all(torch.equal(model.body.state_dict()[k], source.features.state_dict()[k]) for k in conv_weights)
 
