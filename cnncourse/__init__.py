@@ -7,7 +7,7 @@
 The README's "Layout" section lists every module and what it is for.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 from . import config, data, metrics, models, plot, train
 from .config import PROFILES, Profile, cache_dir, get_profile, pick_device, seed_everything, set_profile

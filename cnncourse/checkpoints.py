@@ -17,10 +17,10 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from . import __version__
 from .config import cache_dir, get_profile
 from .data.cache import discard, fingerprint, load_tensors, save_atomic
 from .errors import CacheFileError, UndescribableError
+from .version import __version__
 
 
 def describe_settings(function: object) -> str:

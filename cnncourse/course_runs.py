@@ -26,13 +26,14 @@ import warnings
 from pathlib import Path
 from typing import Mapping
 
-from . import __version__, recipes
+from . import recipes
 from .checkpoints import TRAINING_CODE, source_fingerprint
 from .config import course_seed, get_profile, pick_device
 from .data.cache import fingerprint
 from .errors import InputValueError
 from .history import History
 from .precision import resolve_precision
+from .version import __version__
 
 TABLE = Path(__file__).with_name("course_runs.json")
 RECORD_ENV = "CNNCOURSE_RECORD_RUNS"  # a file the kernel appends its recorded runs to (set by the runner)

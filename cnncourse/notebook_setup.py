@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import __version__
+from .version import __version__
 
 REPOSITORY = "https://github.com/cnncourse/cnncourse"
 

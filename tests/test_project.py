@@ -16,6 +16,7 @@ from packaging.version import Version
 
 from cnncourse.environment import MINIMUM_VERSIONS
 from cnncourse.notebook_setup import REPOSITORY, install_requirement, setup_cell_source
+from cnncourse.version import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> PyPI name
@@ -71,7 +72,9 @@ def test_notebooks_are_numbered_and_start_with_the_setup_cell():
 
 
 def test_the_setup_cell_installs_the_release_of_this_version():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "cnncourse.version.__version__"}
+    version = __version__  # the one place it is written
     assert install_requirement() == f"cnncourse @ git+{REPOSITORY}@v{version}" and f"@v{version}\"" in setup_cell_source()
 
 

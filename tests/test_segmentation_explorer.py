@@ -73,7 +73,7 @@ def test_threshold_panels_titled_with_a_colour_bar_and_an_error_legend(slice_and
     from cnncourse import plot
 
     view = threshold_view(*slice_and_probability, 0.5)
-    axes = plot.threshold_panels(view)
+    axes = plot.threshold_panels(view.panel, view.threshold)
     assert [ax.get_title() for ax in axes] == ["predicted membranes (orange)", "P(cell interior)",
                                                "errors at threshold 0.5"]
     middle = axes[1].get_images()[0].get_array()

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from torch import Tensor, nn
 
+from ..analysis import receptive_fields
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
 from .style import SMALL_TEXT, capped_width
@@ -287,8 +288,6 @@ def padding_and_stride(layers: Sequence[nn.Conv2d], *, size: int = 5, axes: Sequ
 def receptive_field_growth(layers: nn.Module, *, title: str = "", ax: Axes | None = None) -> Axes:
     """In one dimension, which cells of every layer one output pixel of ``layers`` depends on (a chain of convs and
     pools, ``analysis.receptive_fields``): cells are as wide as the layer's jump, the covered ones coloured."""
-    from ..analysis import receptive_fields
-
     steps = receptive_fields(layers)
     fields = [1] + [step.receptive_field for step in steps]  # input pixels across, level by level
     jumps = [1] + [step.jump for step in steps]

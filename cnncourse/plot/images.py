@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -19,10 +19,7 @@ from ..errors import InputShapeError
 from ..metrics.image_quality import psnr
 from ..validate import describe
 from .base import _grid_axes, axes_or_new
-from .style import capped_width
-
-if TYPE_CHECKING:
-    from ..widgets.segmentation_explorer import ThresholdView
+from .style import FALSE_MEMBRANE, MISSED_MEMBRANE, capped_width
 
 
 CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
@@ -178,13 +175,13 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
     return list(axes)
 
 
-def threshold_panels(view: "ThresholdView", *, axes: Sequence[Axes] | None = None) -> list[Axes]:
-    """A thresholded slice as three titled panels: predicted membranes, P(interior) with its colour bar, the errors."""
-    from ..widgets.segmentation_explorer import FALSE_MEMBRANE, MISSED_MEMBRANE
+def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """A thresholded slice's picture (3, H, 3W) (``threshold_view(...).panel``) as three titled panels: predicted
+    membranes, P(interior) with its colour bar, the errors at ``threshold``."""
     from matplotlib.patches import Patch
 
-    width = view.panel.shape[-1] // 3
-    overlay, heat, errors = (view.panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each
+    width = panel.shape[-1] // 3
+    overlay, heat, errors = (panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each
     if axes is None:
         axes = plt.subplots(1, 3, figsize=(12, 4.4), layout="constrained")[1]
     show_image(overlay, ax=axes[0], title="predicted membranes (orange)")
@@ -192,7 +189,7 @@ def threshold_panels(view: "ThresholdView", *, axes: Sequence[Axes] | None = Non
     axes[1].set_axis_off()
     axes[1].set_title("P(cell interior)")
     plt.colorbar(shown, ax=axes[1], shrink=0.8, label="P(interior)")
-    show_image(errors, ax=axes[2], title=f"errors at threshold {view.threshold:g}")
+    show_image(errors, ax=axes[2], title=f"errors at threshold {threshold:g}")
     axes[2].legend(handles=[Patch(color=[c / 255 for c in MISSED_MEMBRANE], label="missed membrane"),
                             Patch(color=[c / 255 for c in FALSE_MEMBRANE], label="false membrane")],
                    loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)

@@ -11,6 +11,10 @@ COURSE_STYLE = {"figure.dpi": 100, "savefig.dpi": 200, "font.size": 12, "axes.ti
                 "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11, "figure.titlesize": 13}
 # labels packed between a diagram's boxes or beside a chart's points: one step below the text, as the ticks are
 SMALL_TEXT = COURSE_STYLE["xtick.labelsize"]
+# a segmentation's errors, as 05's pictures paint them (RGB 0..255)
+MISSED_MEMBRANE = (230, 40, 40)  # red: labelled membrane, predicted interior
+FALSE_MEMBRANE = (40, 200, 230)  # cyan: labelled interior, predicted membrane
+PREDICTED_MEMBRANE = (255, 170, 0)  # orange overlay of the predicted membranes
 
 
 def use_course_style() -> None:

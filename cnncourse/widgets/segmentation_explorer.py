@@ -16,12 +16,10 @@ from torch import Tensor
 
 from ..errors import InputShapeError
 from ..metrics.segmentation import segmentation_scores, threshold_probabilities
+from ..plot.style import FALSE_MEMBRANE, MISSED_MEMBRANE, PREDICTED_MEMBRANE
 from ..validate import describe
 from .explorer_box import ExplorerBox
 
-MISSED_MEMBRANE = (230, 40, 40)  # red: labelled membrane, predicted interior
-FALSE_MEMBRANE = (40, 200, 230)  # cyan: labelled interior, predicted membrane
-PREDICTED_MEMBRANE = (255, 170, 0)  # orange overlay of the predicted membranes
 
 
 @dataclass(frozen=True)
