@@ -10,14 +10,12 @@ import sys
 from dataclasses import dataclass
 
 import torch
+from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .config import cache_dir, data_dir, get_profile, pick_device
 from .data.status import dataset_status
 
-# The oldest versions the course is tested against (the floors of pyproject.toml).
-MINIMUM_VERSIONS = {"torch": "2.3", "torchvision": "0.18", "matplotlib": "3.7", "ipywidgets": "8.0",
-                    "scikit-image": "0.21", "pooch": "1.7", "tqdm": "4.65"}
 MINIMUM_PYTHON = (3, 10)
 INSTALL_HINT = 'pip install -e ".[test]"  (from the course folder)'
 
@@ -34,6 +32,32 @@ class Check:
     def __str__(self) -> str:
         mark = "ok  " if self.ok else "FIX "
         return f"{mark} {self.name:<14} {self.detail}" + (f"\n      -> {self.advice}" if self.advice else "")
+
+
+def required_packages(distribution: str = "cnncourse") -> dict[str, str] | None:
+    """The lowest version of each package the installed course requires (pyproject.toml's floors, read from the
+    installed package's metadata; optional extras left out); None where the course is not installed."""
+    try:
+        lines = importlib.metadata.requires(distribution) or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    floors = {}
+    for requirement in map(Requirement, lines):
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an extra (pip install "cnncourse[test]") or another Python's requirement
+        lowest = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        if lowest:
+            floors[requirement.name] = lowest[0]
+    return floors
+
+
+def check_packages() -> list[Check]:
+    """Every package the course requires, in at least the version it requires."""
+    floors = required_packages()
+    if floors is None:
+        return [Check("packages", True, "the course is used from its folder, not installed: versions not checked",
+                      f"to check them: {INSTALL_HINT}")]
+    return [check_package(name, minimum) for name, minimum in floors.items()]
 
 
 def check_package(name: str, minimum: str) -> Check:
@@ -84,7 +108,7 @@ def check_cache() -> Check:
 
 def check_environment() -> list[Check]:
     """Every check: Python, packages, device, profile, data folder, cache, datasets."""
-    checks = [check_python()] + [check_package(name, minimum) for name, minimum in MINIMUM_VERSIONS.items()]
+    checks = [check_python(), *check_packages()]
     checks.append(check_device())
     profile = get_profile()
     checks.append(Check("profile", True, f"{profile.name}: {profile.description}"))

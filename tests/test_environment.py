@@ -43,3 +43,17 @@ def test_unwritable_cache_is_reported(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNCOURSE_CACHE", str(blocker / "cache"))
     check = environment.check_cache()
     assert not check.ok and "CNNCOURSE_CACHE" in check.advice
+
+
+def test_required_packages_leave_out_extras_and_say_when_the_course_is_not_installed(monkeypatch):
+    lines = ["torch>=2.3", "numpy>=1.24", 'pytest>=7.4; extra == "test"', 'tomli>=2.0; python_version < "3.0"']
+    monkeypatch.setattr(importlib.metadata, "requires", lambda name: lines)
+    assert environment.required_packages() == {"torch": "2.3", "numpy": "1.24"}
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "requires", not_installed)
+    assert environment.required_packages() is None
+    (check,) = environment.check_packages()
+    assert check.ok and "not installed" in check.detail and "pip install" in check.advice
