@@ -44,7 +44,7 @@ def make_schedule(optimizer: torch.optim.Optimizer, schedule: str | tuple[float,
                   total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
     """None (constant), 'cosine', 'onecycle', or a tuple of fractions of training at which lr is divided by 10."""
     if schedule is None:
-        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+        return torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
     if schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(total_steps, 1))
     if schedule == "onecycle":
