@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .errors import InputShapeError
-from .validate import describe
+from .errors import InputShapeError, InputTypeError, InputValueError
+from .validate import describe, expect_float_tensor, expect_whole_number
 
 
 KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
@@ -29,26 +29,36 @@ KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
 def preset_kernel(name: str) -> Tensor:
     """One of the hand-set 3x3 kernels in ``KERNELS`` as a float tensor (3, 3)."""
     if name not in KERNELS:
-        raise ValueError(f"Unknown kernel {name!r}; choose one of {list(KERNELS)}.")
+        raise InputValueError(f"Unknown kernel {name!r}; choose one of {list(KERNELS)}.")
     return torch.tensor(KERNELS[name], dtype=torch.float32)
 
 
 def conv_output_size(size: int, kernel_size: int, *, padding: int = 0, stride: int = 1) -> int:
     """Height (or width) after a convolution: floor((size + 2*padding - kernel_size) / stride) + 1."""
-    if stride < 1 or padding < 0 or kernel_size < 1:
-        raise ValueError(f"Need kernel_size >= 1, padding >= 0 and stride >= 1; got {kernel_size}, {padding}, {stride}.")
+    _check_sizes(size=(size, 1), kernel_size=(kernel_size, 1), padding=(padding, 0), stride=(stride, 1))
     span = size + 2 * padding - kernel_size
     if span < 0:
-        raise ValueError(f"A {kernel_size}x{kernel_size} kernel does not fit in {size} pixels with padding {padding}.")
+        raise InputValueError(f"A {kernel_size}x{kernel_size} kernel does not fit in {size} pixels with padding "
+                              f"{padding}: use a smaller kernel_size or more padding.")
     return span // stride + 1
 
 
 def conv_parameter_count(in_channels: int, out_channels: int, kernel_size: int, *, bias: bool = True) -> int:
     """Learnable numbers in ``nn.Conv2d(in_channels, out_channels, kernel_size)``: C_out * (C_in * k * k + 1)."""
+    _check_sizes(in_channels=(in_channels, 1), out_channels=(out_channels, 1), kernel_size=(kernel_size, 1))
+    if not isinstance(bias, bool):
+        raise InputTypeError(f"bias must be True or False; got {bias!r}.")
     return out_channels * (in_channels * kernel_size * kernel_size + int(bias))
 
 
-def _check_conv_inputs(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+def _check_sizes(**values: tuple[object, int]) -> None:
+    """Each named value a whole number of at least its minimum: ``_check_sizes(stride=(stride, 1))``."""
+    for name, (value, minimum) in values.items():
+        expect_whole_number(value, name=name, minimum=minimum)
+
+
+def _check_conv_inputs(x: Tensor, weight: Tensor, bias: Tensor | None, stride: int, padding: int) -> None:
+    _check_sizes(stride=(stride, 1), padding=(padding, 0))
     if not isinstance(x, Tensor) or x.ndim != 4:
         raise InputShapeError(f"x must be an image batch (N, C_in, H, W); got {describe(x)}.")
     if not isinstance(weight, Tensor) or weight.ndim != 4:
@@ -59,12 +69,15 @@ def _check_conv_inputs(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise InputShapeError(f"bias must hold one number per output channel, shape ({weight.shape[0]},); "
                               f"got {describe(bias)}.")
+    for name, tensor in (("x", x), ("weight", weight), ("bias", bias)):
+        if tensor is not None:
+            expect_float_tensor(tensor, name=name)
 
 
 def conv2d_loops(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int = 1,
                  padding: int = 0) -> Tensor:
     """nn.Conv2d's output written as loops: every output channel, every position, every input channel."""
-    _check_conv_inputs(x, weight, bias)
+    _check_conv_inputs(x, weight, bias, stride, padding)
     x = F.pad(x, (padding, padding, padding, padding))  # zeros around the border: (N, C_in, H+2p, W+2p)
     batch, in_channels, height, width = x.shape
     out_channels, _, k_h, k_w = weight.shape
@@ -86,7 +99,7 @@ def conv2d_loops(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, strid
 def conv2d_unfold(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int = 1,
                   padding: int = 0) -> Tensor:
     """The same convolution as one matrix product: unfold every window into a column, multiply by the filters."""
-    _check_conv_inputs(x, weight, bias)
+    _check_conv_inputs(x, weight, bias, stride, padding)
     batch, _, height, width = x.shape
     out_channels, _, k_h, k_w = weight.shape
     out_h = conv_output_size(height, k_h, padding=padding, stride=stride)
@@ -105,9 +118,12 @@ def channel_responses(image: Tensor, kernels: Tensor, *, padding: int = 0, strid
     ``image`` (C, H, W) and ``kernels`` (C, k, k), the filter of one output channel; the result is
     (C, H', W'), and its sum over channels is that output channel's feature map (without bias).
     """
-    if image.ndim != 3 or kernels.ndim != 3 or image.shape[0] != kernels.shape[0]:
+    _check_sizes(stride=(stride, 1), padding=(padding, 0))
+    if not (isinstance(image, Tensor) and isinstance(kernels, Tensor) and image.ndim == 3 and kernels.ndim == 3
+            and image.shape[0] == kernels.shape[0]):
         raise InputShapeError(f"Need an image (C, H, W) and one k x k kernel per channel (C, k, k); "
                               f"got image {describe(image)} and kernels {describe(kernels)}.")
+    conv_output_size(min(image.shape[1:]), max(kernels.shape[1:]), padding=padding, stride=stride)  # it fits
     x = image[None].float()  # (1, C, H, W)
     per_channel = F.conv2d(x, kernels[:, None].float(), padding=padding, stride=stride, groups=image.shape[0])
     return per_channel[0]  # (C, H', W')
@@ -115,7 +131,8 @@ def channel_responses(image: Tensor, kernels: Tensor, *, padding: int = 0, strid
 
 def same_kernel_on_every_channel(kernel: Tensor, in_channels: int = 3) -> Tensor:
     """A conv weight (1, in_channels, k, k) that applies one 2-D kernel to every input channel."""
-    if kernel.ndim != 2:
+    _check_sizes(in_channels=(in_channels, 1))
+    if not isinstance(kernel, Tensor) or kernel.ndim != 2:
         raise InputShapeError(f"kernel must be one k x k matrix; got {describe(kernel)}.")
     return kernel.float().expand(1, in_channels, *kernel.shape).clone()
 
@@ -127,12 +144,22 @@ def fold_normalization(conv: nn.Conv2d, mean: tuple[float, ...], std: tuple[floa
     new weights W / s, new bias b - sum W · m / s. Exact away from the border; at the border the
     zero padding differs (zero in standardized units is the mean colour, in 0..1 units it is black).
     """
-    mean_t = torch.as_tensor(mean, dtype=conv.weight.dtype).view(1, -1, 1, 1)  # (1, C_in, 1, 1)
-    std_t = torch.as_tensor(std, dtype=conv.weight.dtype).view(1, -1, 1, 1)
+    if not isinstance(conv, nn.Conv2d):
+        raise InputTypeError(f"conv must be an nn.Conv2d layer; got {describe(conv)}.")
+    try:
+        mean_t = torch.as_tensor(mean, dtype=conv.weight.dtype).view(1, -1, 1, 1)  # (1, C_in, 1, 1)
+        std_t = torch.as_tensor(std, dtype=conv.weight.dtype).view(1, -1, 1, 1)
+    except (TypeError, ValueError, RuntimeError):
+        raise InputTypeError(f"mean and std must be sequences of numbers, one per input channel; got mean={mean!r}, "
+                             f"std={std!r}.") from None
     if mean_t.shape[1] != conv.in_channels or std_t.shape[1] != conv.in_channels:
-        raise ValueError(f"mean and std need {conv.in_channels} values, one per input channel of the conv layer.")
+        raise InputValueError(f"mean and std need {conv.in_channels} values, one per input channel of the conv "
+                              f"layer; got {len(mean_t.flatten())} and {len(std_t.flatten())}.")
+    if not (torch.isfinite(mean_t).all() and torch.isfinite(std_t).all() and (std_t > 0).all()):
+        raise InputValueError(f"mean must be finite and std positive (it divides the weights); got mean={mean!r}, "
+                              f"std={std!r}.")
     if conv.groups != 1:
-        raise ValueError("fold_normalization handles ordinary convolutions (groups=1) only.")
+        raise InputValueError("fold_normalization handles ordinary convolutions (groups=1) only.")
     folded = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
                        padding=conv.padding, dilation=conv.dilation, bias=True)
     with torch.no_grad():

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import torch
 
-from .errors import InputShapeError, InputValueError
+from .errors import InputShapeError, InputTypeError, InputValueError
 
 
 def is_number(value: object) -> bool:
     """An int or a float, not a bool (True is an int to Python, never a learning rate to the course)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def expect_whole_number(value: object, *, name: str, minimum: int) -> int:
+    """Check that ``value`` is a whole number (not a bool, not a float) of at least ``minimum``; return it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError(f"{name} must be a whole number (e.g. {name}={max(minimum, 1)}); got {value!r}.")
+    if value < minimum:
+        raise InputValueError(f"{name} must be {minimum} or more; got {value}.")
+    return value
+
+
+def expect_float_tensor(x: object, *, name: str) -> torch.Tensor:
+    """Check that ``x`` is a floating-point tensor (convolutions and gradients need one)."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise InputTypeError(f"{name} must be a floating-point tensor; got {describe(x)}. "
+                             "Convert uint8 images with cnncourse.data.to_float, other tensors with .float().")
+    return x
 
 
 def describe(x: object) -> str:
