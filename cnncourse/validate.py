@@ -65,6 +65,17 @@ def expect_labels(y: object, *, batch_size: int, who: str, ndim: int = 1) -> tor
     return y
 
 
+def expect_class_labels(scores: torch.Tensor, labels: object, *, who: str) -> torch.Tensor:
+    """Check that ``labels`` holds one class index in 0..K-1 for each item of ``scores`` (N, K, ...)."""
+    expect_labels(labels, batch_size=scores.shape[0], who=who, ndim=scores.ndim - 1)
+    classes = scores.shape[1]
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+        raise InputValueError(f"{who} expects class labels 0..{classes - 1} (the scores have {classes} columns); it "
+                              f"received labels from {int(labels.min())} to {int(labels.max())}. Build the model with "
+                              "num_classes equal to the number of classes, or relabel the data.")
+    return labels
+
+
 def expect_unit_images(x: torch.Tensor, *, who: str) -> torch.Tensor:
     """Check that ``x`` holds floating-point images with every value in 0..1 (no NaN)."""
     if not x.is_floating_point():

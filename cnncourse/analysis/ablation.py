@@ -9,7 +9,9 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from ..errors import InputTypeError, InputValueError
 from ..train import Prepare, default_prepare, evaluate
+from ..validate import expect_whole_number
 
 
 def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare, precision: str = "fp32") -> list[float]:
@@ -23,6 +25,7 @@ def random_deletions(model: nn.Module, test, count: int, *, draws: int, generato
                      prepare: Prepare = default_prepare, precision: str = "fp32") -> list[float]:
     """Test accuracy after deleting ``count`` blocks chosen at random, for ``draws`` independent choices."""
     _expect_blocks(model, "without_block")
+    _expect_draws(count, len(model.blocks), "blocks", draws, generator)
     accuracies = []
     for _ in range(draws):
         pruned = model
@@ -37,6 +40,7 @@ def random_swaps(model: nn.Module, test, count: int, *, draws: int, generator: t
     """Test accuracy after ``count`` exchanges of two neighbouring blocks of the same shape (distinct pairs, at random)."""
     _expect_blocks(model, "with_blocks_swapped")
     pairs = model.swappable_pairs()
+    _expect_draws(count, len(pairs), "swappable pairs of neighbouring blocks", draws, generator)
     accuracies = []
     for _ in range(draws):
         shuffled = model
@@ -48,11 +52,26 @@ def random_swaps(model: nn.Module, test, count: int, *, draws: int, generator: t
 
 def _expect_blocks(model: nn.Module, method: str) -> None:
     if not hasattr(model, method):
-        raise TypeError(f"{type(model).__name__} has no {method}(index); use a CifarResNet.")
+        raise InputTypeError(f"model: {type(model).__name__} has no {method}(index); use a CifarResNet.")
+
+
+def _expect_draws(count: object, available: int, what: str, draws: object, generator: object) -> None:
+    expect_whole_number(count, name="count", minimum=1)
+    expect_whole_number(draws, name="draws", minimum=1)
+    if count > available:
+        raise InputValueError(f"count={count} asks for more changes than the net has {what} ({available}).")
+    if not isinstance(generator, torch.Generator):
+        raise InputTypeError(f"generator must be a torch.Generator (cnncourse.config.seeded_generator(seed)); "
+                             f"got {generator!r}.")
 
 
 def kept_skill(accuracies: Sequence[float], intact: float, *, chance: float) -> float:
     """Mean over deletions of (accuracy - chance) / (intact accuracy - chance): 1 = unharmed, 0 = chance."""
+    if not accuracies:
+        raise InputValueError("accuracies is empty: pass the accuracy after each deletion.")
+    if not 0 <= chance < 1:
+        raise InputValueError(f"chance is an accuracy in 0..1 (0.1 for ten classes); got {chance}.")
     if intact <= chance:
-        raise ValueError(f"The intact net ({intact:.3f}) is no better than chance ({chance:.3f}): nothing to keep.")
+        raise InputValueError(f"The intact net ({intact:.3f}) is no better than chance ({chance:.3f}): nothing to "
+                              "keep; intact must be above chance.")
     return (sum(accuracies) / len(accuracies) - chance) / (intact - chance)

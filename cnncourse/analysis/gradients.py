@@ -15,6 +15,9 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from ..errors import InputValueError
+from ..validate import expect_class_labels, is_number
+
 
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The convolution and linear layers of ``model`` in the order they were registered (input to output)."""
@@ -35,13 +38,17 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
     training) and left in the mode it was in; its stored gradients are cleared afterwards.
     """
     if measure not in GRADIENT_MEASURES:
-        raise ValueError(f"measure must be one of {GRADIENT_MEASURES}; got {measure!r}.")
+        raise InputValueError(f"measure must be one of {GRADIENT_MEASURES}; got {measure!r}.")
+    checked = loss_fn is None  # cross-entropy: the targets must be class labels of the model's outputs
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     was_training = model.training
     model.train()
     model.zero_grad(set_to_none=True)
     with torch.enable_grad():
-        loss_fn(model(inputs), targets).backward()
+        outputs = model(inputs)
+        if checked:
+            expect_class_labels(outputs, targets, who="layer_gradient_norms")
+        loss_fn(outputs, targets).backward()
     norms = {name: float(module.weight.grad.norm() / (module.weight.detach().norm() if measure == "relative" else 1.0))
              for name, module in weight_layers(model)}
     model.zero_grad(set_to_none=True)
@@ -103,6 +110,8 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
     The model is evaluated in training mode (batch statistics) on one fixed batch; BN running statistics
     are left untouched and the weights are restored afterwards.
     """
+    if not step_sizes or not all(is_number(eta) and eta > 0 for eta in step_sizes):
+        raise InputValueError(f"step_sizes must be positive numbers, e.g. (0.05, 0.1); got {tuple(step_sizes)!r}.")
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     params = [p for p in model.parameters() if p.requires_grad]
     start = _flatten(params).clone()

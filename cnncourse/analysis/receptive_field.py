@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import seeded_generator
+from ..errors import InputValueError
 
 
 # layers that change no spatial geometry: they act on each pixel on its own
@@ -24,7 +25,7 @@ _POINTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Identity, nn.Dropout, nn.Dropout2d, nn
 def _as_pair(value: int | tuple[int, ...]) -> int:
     if isinstance(value, tuple):
         if len(set(value)) != 1:
-            raise ValueError(f"Only square kernels, strides and dilations are supported; got {value}.")
+            raise InputValueError(f"Only square kernels, strides and dilations are supported; got {value}.")
         return value[0]
     return value
 
@@ -39,7 +40,7 @@ def _chain(layers: nn.Module | Sequence[nn.Module]) -> Iterator[tuple[str, nn.Mo
         elif len(list(module.children())) == 0:
             yield name, module
         else:
-            raise ValueError(f"Layer {name} ({type(module).__name__}) is not a plain chain of layers: "
+            raise InputValueError(f"Layer {name} ({type(module).__name__}) is not a plain chain of layers: "
                              "the receptive-field rule needs one path (measure branches with gradient_receptive_field).")
 
 
@@ -66,7 +67,7 @@ def receptive_fields(layers: nn.Module | Sequence[nn.Module]) -> list[FieldStep]
             jump *= stride
             steps.append(FieldStep(name, type(layer).__name__, field, jump))
         elif not isinstance(layer, _POINTWISE):
-            raise ValueError(f"Layer {name} ({type(layer).__name__}) has no receptive-field rule here.")
+            raise InputValueError(f"Layer {name} ({type(layer).__name__}) has no receptive-field rule here.")
     return steps
 
 
@@ -90,7 +91,7 @@ def gradient_receptive_field(model: nn.Module, *, in_channels: int, size: int = 
     try:
         y = model(x)  # (samples, C_out, H_out, W_out)
         if y.ndim != 4:
-            raise ValueError(f"gradient_receptive_field needs a model that outputs feature maps (N, C, H, W); "
+            raise InputValueError(f"gradient_receptive_field needs a model that outputs feature maps (N, C, H, W); "
                              f"got shape {tuple(y.shape)}.")
         y[:, :, y.shape[2] // 2, y.shape[3] // 2].sum().backward()
     finally:
