@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import types
+import warnings
 from pathlib import Path
 
 import torch
@@ -102,13 +103,18 @@ def weights_fingerprint(model: nn.Module) -> str:
     return fingerprint(*((name, tensor_sha256(t)) for name, t in model.state_dict().items()))
 
 
+KEY_FORMAT = 2  # the layout of a checkpoint's description; a new layout leaves every stored checkpoint unused
+_folders_checked: set[Path] = set()
+
+
 def checkpoint_description(model: nn.Module, run: object, inputs: Tensor, targets: Tensor) -> str:
     """Everything that decides a trained model, as text: stored in its checkpoint and checked on load.
 
     ``run`` holds the rest (recipe, seed, loss, ``prepare``): a dataclass, described field by field.
     """
     frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
-    parts = [("model", _qualified_name(type(model)), repr(model)), ("profile", get_profile().name),
+    parts = [("format", KEY_FORMAT), ("model", _qualified_name(type(model)), repr(model)),
+             ("profile", get_profile().name),
              ("run", describe_settings(run)),
              ("inputs", tuple(inputs.shape), str(inputs.dtype), tensor_sha256(inputs)),
              ("targets", tuple(targets.shape), str(targets.dtype), tensor_sha256(targets)),
@@ -119,7 +125,29 @@ def checkpoint_description(model: nn.Module, run: object, inputs: Tensor, target
 
 def checkpoint_path(name: str, description: str) -> Path:
     """Where the checkpoint of the run described by ``description`` lives."""
-    return cache_dir() / "checkpoints" / f"{name}-{fingerprint(description)}.pt"
+    folder = cache_dir() / "checkpoints"
+    if folder not in _folders_checked:
+        _folders_checked.add(folder)
+        note_other_code(folder)
+    return folder / f"{name}-{fingerprint(description)}.pt"
+
+
+def note_other_code(folder: Path) -> None:
+    """Say once when ``folder`` holds checkpoints of other training code (they are never reused); then mark it as
+    this code's."""
+    marker, current = folder / "training-code.txt", f"format {KEY_FORMAT}, code {code_fingerprint()}\n"
+    if marker.exists() and marker.read_text() == current:
+        return
+    others = list(folder.glob("*.pt"))  # no marker: written before markers existed, by other code too
+    if others:
+        size = sum(path.stat().st_size for path in others) / 1e6
+        warnings.warn(f"The {len(others)} checkpoints in {folder} ({size:.0f} MB) were trained by another version of "
+                      "the course's training code: they are not reused, and models train anew. Delete them to free "
+                      "the space.", stacklevel=3)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = marker.with_suffix(".tmp")
+    temporary.write_text(current)
+    temporary.replace(marker)
 
 
 def save_checkpoint(path: Path, model: nn.Module, description: str, **extra: object) -> None:

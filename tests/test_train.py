@@ -499,3 +499,18 @@ def test_callbacks_run_instead_of_the_progress_bar():
     train.fit(small_cnn(num_classes=2, widths=(4,)), _toy_problem(32), Recipe(steps=3, batch_size=16),
               callbacks=[callbacks.StepHook(lambda model, step: steps.append(step))])
     assert steps == [1, 2, 3]
+
+
+def test_checkpoints_of_other_training_code_are_named_once_and_left_alone(private_cache, monkeypatch, recwarn):
+    _fit_toy()  # trains, marks the folder as this code's
+    assert not [w for w in recwarn if "another version" in str(w.message)]
+    monkeypatch.setattr(checkpoints, "code_fingerprint", lambda: "another version of the code")
+    monkeypatch.setattr(checkpoints, "_folders_checked", set())  # a new session
+    with pytest.warns(UserWarning, match=r"The 1 checkpoints in .* another version"):
+        assert not _fit_toy()[1].from_cache
+    recwarn.clear()
+    assert _fit_toy()[1].from_cache  # the same session: said once
+    monkeypatch.setattr(checkpoints, "_folders_checked", set())
+    _fit_toy()  # the folder is now marked as this code's: nothing to say
+    assert not [w for w in recwarn if "another version" in str(w.message)]
+    assert len(list((private_cache / "checkpoints").glob("toy-*.pt"))) == 2  # the old one is left for the learner
