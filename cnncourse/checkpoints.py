@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from .config import cache_dir, get_profile
-from .data.cache import discard, fingerprint, load_tensors, save_atomic
+from .data.cache import atomic_path, discard, fingerprint, load_tensors, save_atomic
 from .errors import CacheFileError, UndescribableError
 from .version import __version__
 
@@ -144,10 +144,8 @@ def note_other_code(folder: Path) -> None:
         warnings.warn(f"The {len(others)} checkpoints in {folder} ({size:.0f} MB) were trained by another version of "
                       "the course's training code: they are not reused, and models train anew. Delete them to free "
                       "the space.", stacklevel=3)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = marker.with_suffix(".tmp")
-    temporary.write_text(current)
-    temporary.replace(marker)
+    with atomic_path(marker) as temporary:
+        temporary.write_text(current)
 
 
 def save_checkpoint(path: Path, model: nn.Module, description: str, **extra: object) -> None:

@@ -69,10 +69,13 @@ def expect_class_labels(scores: torch.Tensor, labels: object, *, who: str) -> to
     """Check that ``labels`` holds one class index in 0..K-1 for each item of ``scores`` (N, K, ...)."""
     expect_labels(labels, batch_size=scores.shape[0], who=who, ndim=scores.ndim - 1)
     classes = scores.shape[1]
-    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+    if not labels.numel():
+        return labels
+    low, high = (int(value) for value in labels.aminmax())  # one pass over the labels, evaluated every batch
+    if low < 0 or high >= classes:
         raise InputValueError(f"{who} expects class labels 0..{classes - 1} (the scores have {classes} columns); it "
-                              f"received labels from {int(labels.min())} to {int(labels.max())}. Build the model with "
-                              "num_classes equal to the number of classes, or relabel the data.")
+                              f"received labels from {low} to {high}. Build the model with num_classes equal to the "
+                              "number of classes, or relabel the data.")
     return labels
 
 
