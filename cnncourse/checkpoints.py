@@ -29,20 +29,22 @@ def describe_settings(function: object) -> str:
 
     Dataclasses (``Preprocess``, ``NoisyPairs``, ...) by their fields, modules (``nn.CrossEntropyLoss(
     label_smoothing=0.1)``) by their attributes and tensors, ``functools.partial`` by its arguments, plain
-    functions by their code. A closure or a lambda that captures values cannot say what it captured:
+    functions by their code, classes by their name. A closure or a lambda that captures values cannot say what it captured:
     it is refused, so two different runs can never share a checkpoint.
     """
     if dataclasses.is_dataclass(function) and not isinstance(function, type):
-        fields = (f"{f.name}={_describe_value(getattr(function, f.name))}" for f in dataclasses.fields(function))
+        fields = (f"{f.name}={describe_value(getattr(function, f.name))}" for f in dataclasses.fields(function))
         return f"{_qualified_name(type(function))}({', '.join(fields)})"
     if isinstance(function, nn.Module):
-        settings = sorted((k, _describe_value(v)) for k, v in vars(function).items()
+        settings = sorted((k, describe_value(v)) for k, v in vars(function).items()
                           if not k.startswith("_") and k != "training")
-        tensors = sorted((k, _describe_value(v)) for k, v in function.state_dict().items())
+        tensors = sorted((k, describe_value(v)) for k, v in function.state_dict().items())
         return f"{_qualified_name(type(function))}({settings}, {tensors})"
+    if isinstance(function, type):  # a class, e.g. the model class a functools.partial builds
+        return _qualified_name(function)
     if isinstance(function, functools.partial):
-        return (f"partial({describe_settings(function.func)}, {[_describe_value(a) for a in function.args]}, "
-                f"{sorted((k, _describe_value(v)) for k, v in function.keywords.items())})")
+        return (f"partial({describe_settings(function.func)}, {[describe_value(a) for a in function.args]}, "
+                f"{sorted((k, describe_value(v)) for k, v in function.keywords.items())})")
     if isinstance(function, types.FunctionType):
         if function.__closure__:
             raise UndescribableError(
@@ -60,13 +62,14 @@ def _qualified_name(obj: object) -> str:
     return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
 
 
-def _describe_value(value: object) -> str:
+def describe_value(value: object) -> str:
+    """A stable text of a setting's value: tensors by their bytes' hash, containers item by item, callables as above."""
     if isinstance(value, Tensor):
         return f"tensor{tuple(value.shape)}:{value.dtype}:{tensor_sha256(value)[:16]}"
     if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(_describe_value(v) for v in value) + ")"
+        return "(" + ", ".join(describe_value(v) for v in value) + ")"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_describe_value(v)}" for k, v in sorted(value.items())) + "}"
+        return "{" + ", ".join(f"{k!r}: {describe_value(v)}" for k, v in sorted(value.items())) + "}"
     if callable(value) and not isinstance(value, type):
         return describe_settings(value)
     return repr(value)

@@ -11,6 +11,7 @@ same method; one seed on one machine is a coin toss.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,7 +22,7 @@ from torch import Tensor, nn
 from .analysis.gradients import LandscapeProbe, landscape_along_gradient
 from .baselines import TunedFilter, tuned_baselines
 from .checkpoints import weights_fingerprint
-from .config import seed_everything
+from .config import course_seed, seed_everything
 from .data.containers import ImageData, to_float
 from .data.corruption import noisy_version
 from .data.transforms import Preprocess
@@ -29,6 +30,7 @@ from .metrics.image_quality import psnr
 from .models.pretrained import ImagenetPrepare, load_imagenet_vgg16
 from .models.transfer import MODES, lr_multipliers_for, transfer_model
 from .recipes import Recipe
+from .stored_results import stored_result
 from .train import History, Prepare, Task, default_prepare, evaluate, fit, predict
 
 
@@ -134,6 +136,7 @@ def landscape_along_training(build_model: Callable[[], nn.Module], train_data, r
     As Santurkar et al. 2018 (Fig. 4) look along a training run, not at one point. Training runs in segments from
     one probe point to the next, each a ``fit`` with its own checkpoint, so the optimizer's momentum restarts at
     each probe; the recipe must keep its learning rate constant (``schedule=None``) for the segments to add up.
+    With a ``cache_name``, a re-run loads the probes an earlier run stored (``stored_results``).
     """
     steps = sorted(set(int(step) for step in probe_steps))
     if recipe.schedule is not None:
@@ -141,17 +144,22 @@ def landscape_along_training(build_model: Callable[[], nn.Module], train_data, r
                          f"(recipe.but(schedule=None)), not schedule={recipe.schedule!r}.")
     if not steps or steps[0] < 0:
         raise ValueError(f"probe_steps must be step counts 0 or more, not {tuple(probe_steps)!r}.")
-    seed_everything(seed)
-    model = build_model()
-    x, y = probe_batch
-    probes, done = {}, 0
-    for index, step in enumerate(steps):
-        if step > done:   # each segment draws its own batches (seed per segment), from where the last one stopped
-            fit(model, train_data, recipe.but(steps=step - done), Task(prepare=prepare), seed=seed * 1000 + index,
-                cache_name=cache_name, label=f"to step {step}", callbacks=())
-            done = step
-        probes[step] = landscape_along_gradient(model, x, y, step_sizes=step_sizes)
-    return probes
+
+    def train_and_probe() -> dict[int, dict]:
+        seed_everything(seed)
+        model = build_model()
+        probes, done = {}, 0
+        for index, step in enumerate(steps):
+            if step > done:   # each segment draws its own batches (seed per segment), from where the last one stopped
+                fit(model, train_data, recipe.but(steps=step - done), Task(prepare=prepare), seed=seed * 1000 + index,
+                    cache_name=cache_name, label=f"to step {step}", callbacks=())
+                done = step
+            probes[step] = dataclasses.asdict(landscape_along_gradient(model, *probe_batch, step_sizes=step_sizes))
+        return probes
+
+    stored = stored_result(cache_name and f"{cache_name}-probes", train_and_probe, build_model, train_data, recipe,
+                           tuple(steps), tuple(probe_batch), prepare, course_seed(seed), tuple(step_sizes))
+    return {step: LandscapeProbe(**probe) for step, probe in stored.items()}
 
 
 def compare_transfer(source: nn.Module, train_pool: ImageData, test_data: ImageData, sizes: Sequence[int],

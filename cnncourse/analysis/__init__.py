@@ -1,6 +1,6 @@
 """Looking at networks: sizes and multiply-adds, receptive fields, gradients, activations, ablations, codes, filters."""
 
-from .ablation import deletion_sweep, kept_skill, random_deletions, random_swaps
+from .ablation import DAMAGES, deletion_sweep, kept_skill, random_damage, random_deletions, random_swaps
 from .activations import block_outputs
 from .embedding import nearest_centroid_accuracy, pca_2d
 from .filters import colour_share

@@ -4,21 +4,29 @@ and measure what the network still knows."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
+from ..config import course_seed, seeded_generator
 from ..errors import InputTypeError, InputValueError
+from ..stored_results import stored_result
 from ..train import Prepare, default_prepare, evaluate
 from ..validate import expect_whole_number
 
 
-def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare, precision: str = "fp32") -> list[float]:
-    """Test accuracy after deleting each block in turn (``model.without_block(i)``), one value per block."""
+def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare, precision: str = "fp32",
+                   cache_name: str | None = None) -> list[float]:
+    """Test accuracy after deleting each block in turn (``model.without_block(i)``), one value per block.
+
+    With a ``cache_name`` a re-run loads the result an earlier run stored for the same net, data and settings.
+    """
     _expect_blocks(model, "without_block")
-    return [evaluate(model.without_block(index), test, prepare=prepare, precision=precision)["accuracy"]
-            for index in range(len(model.blocks))]
+    return stored_result(cache_name, lambda: [evaluate(model.without_block(index), test, prepare=prepare,
+                                                       precision=precision)["accuracy"]
+                                              for index in range(len(model.blocks))],
+                         model, test, prepare, precision)
 
 
 def random_deletions(model: nn.Module, test, count: int, *, draws: int, generator: torch.Generator,
@@ -48,6 +56,28 @@ def random_swaps(model: nn.Module, test, count: int, *, draws: int, generator: t
             shuffled = shuffled.with_blocks_swapped(pairs[pick])
         accuracies.append(evaluate(shuffled, test, prepare=prepare, precision=precision)["accuracy"])
     return accuracies
+
+
+def random_damage(models: Mapping[str, nn.Module], test, counts: Sequence[int], *, draws: int, seed: int,
+                  prepare: Prepare = default_prepare, precision: str = "fp32",
+                  cache_name: str | None = None) -> dict[tuple[str, str], Tensor]:
+    """Accuracy after random damage: {(model name, damage): (len(counts), draws)}, damage one of ``DAMAGES``.
+
+    One generator seeded with ``seed`` draws every choice, model by model, damage by damage, count by count.
+    With a ``cache_name`` a re-run loads the result an earlier run stored for the same nets, data and settings.
+    """
+    def measure() -> dict[tuple[str, str], Tensor]:
+        generator = seeded_generator(seed)
+        return {(name, damage): torch.tensor([damage_model(model, test, count, draws=draws, generator=generator,
+                                                           prepare=prepare, precision=precision)
+                                              for count in counts])
+                for name, model in models.items() for damage, damage_model in DAMAGES.items()}
+
+    return stored_result(cache_name, measure, dict(models), test, tuple(counts), draws, course_seed(seed), prepare,
+                         precision)
+
+
+DAMAGES = {"blocks deleted": random_deletions, "neighbouring pairs swapped": random_swaps}
 
 
 def _expect_blocks(model: nn.Module, method: str) -> None:
