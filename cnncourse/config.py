@@ -4,9 +4,9 @@ One frozen `Profile` decides how big every experiment is. The same notebook code
 every profile; only the sizes change:
 
 - ``smoke``    CI under nbval: tiny real subsets, under a minute a notebook on 2 CPU cores, 03 and 04 longer.
-- ``standard`` a learner's laptop CPU: a few minutes a notebook from an empty cache, 03 and 04 longer; effects
-               clearly visible.
-- ``full``     a CUDA GPU: paper-scale data and schedules.
+- ``standard`` a learner's laptop CPU, or a GPU smaller than an A100 (Colab's T4): a few minutes a notebook from
+               an empty cache on 2 CPU cores, 03 and 04 longer; effects clearly visible.
+- ``full``     an A100-class GPU: paper-scale data and schedules.
 """
 
 from __future__ import annotations
@@ -52,21 +52,58 @@ PROFILES: dict[str, Profile] = {
                      description="CI: tiny real subsets; under a minute a notebook on 2 CPU cores, 03 and 04 "
                                  "longer (times in the README)"),
     "standard": Profile("standard", train_per_class=1000, test_per_class=None,
-                        description="laptop CPU: effects clearly visible; a few minutes a notebook, 03 and 04 "
-                                    "longer (times in the README)"),
+                        description="laptop CPU or a small GPU: effects clearly visible; a few minutes a notebook, "
+                                    "03 and 04 longer (times in the README)"),
     "full": Profile("full", train_per_class=None, test_per_class=None,
-                    description="CUDA GPU: paper-scale data and schedules"),
+                    description="A100-class GPU: paper-scale data and schedules"),
 }
 
 _active: Profile | None = None
 
 
+# `full` is the default on a GPU at least as large as an A100: bf16 hardware and 100 or more multiprocessors (A100
+# 108, H100 and H200 132). By a count of its training FLOPs, `full`'s notebook 04 takes about 25 minutes on an
+# H100 and hours on Colab's T4 (compute capability 7.5, 40 multiprocessors, no bf16); a V100 (80), an L4 (58) and
+# consumer cards run `standard`, the lesson sized for a laptop, in minutes. The GPU's class decides, never a
+# timing: the choice, and with it every checkpoint's key, is the same from run to run.
+FULL_GPU_CAPABILITY = (8, 0)
+FULL_GPU_MULTIPROCESSORS = 100
+
+
+def gpu_class(index: int = 0) -> str:
+    """A CUDA GPU in words: name, compute capability, multiprocessors, memory."""
+    gpu = torch.cuda.get_device_properties(index)
+    return (f"{gpu.name} (compute capability {gpu.major}.{gpu.minor}, {gpu.multi_processor_count} "
+            f"multiprocessors, {gpu.total_memory / 2**30:.0f} GiB)")
+
+
+def gpu_runs_full(index: int = 0) -> bool:
+    """Is this CUDA GPU as large as an A100 (bf16 hardware, 100 or more multiprocessors)?"""
+    gpu = torch.cuda.get_device_properties(index)
+    return (gpu.major, gpu.minor) >= FULL_GPU_CAPABILITY and gpu.multi_processor_count >= FULL_GPU_MULTIPROCESSORS
+
+
 def default_profile_name() -> str:
-    """``full`` with a CUDA GPU, else ``standard``; ``CNNCOURSE_PROFILE`` overrides both."""
+    """``CNNCOURSE_PROFILE``; else ``full`` on an A100-class GPU, ``standard`` on a smaller one or a CPU."""
     name = os.environ.get(PROFILE_ENV, "").strip().lower()
     if name:
         return name
-    return "full" if torch.cuda.is_available() else "standard"
+    return "full" if torch.cuda.is_available() and gpu_runs_full() else "standard"
+
+
+def profile_reason() -> str:
+    """Why the active profile is the one in use, and how to ask for another."""
+    if _active is not None:
+        return f"chosen with set_profile({_active.name!r}); set_profile(None) goes back to the default"
+    if os.environ.get(PROFILE_ENV, "").strip():
+        return f"chosen with {PROFILE_ENV}={os.environ[PROFILE_ENV].strip()}"
+    if not torch.cuda.is_available():
+        return (f"the default without a CUDA GPU; {PROFILE_ENV}=smoke for a quick look; the papers' scale "
+                "('full') wants an A100-class GPU")
+    if gpu_runs_full():
+        return (f"the default on {gpu_class()}; {PAPER_ENV}=1 trains with the papers' exact schedules (hours)")
+    return (f"the default on {gpu_class()}: smaller than an A100, where the papers' scale ('full') would take "
+            f"hours; ask for it with {PROFILE_ENV}=full or set_profile('full')")
 
 
 def get_profile(name: str | None = None) -> Profile:

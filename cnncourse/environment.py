@@ -13,7 +13,7 @@ import torch
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from .config import cache_dir, data_dir, get_profile, pick_device
+from .config import cache_dir, data_dir, get_profile, gpu_class, pick_device, profile_reason
 from .data.status import dataset_status
 
 MINIMUM_PYTHON = (3, 10)
@@ -81,13 +81,13 @@ def check_python() -> Check:
 def check_device() -> Check:
     device = pick_device()
     if device.type == "cuda":
-        return Check("device", True, f"CUDA GPU: {torch.cuda.get_device_name(0)}")
+        return Check("device", True, f"CUDA GPU: {gpu_class()}")
     if device.type == "mps":
         return Check("device", True, "Apple GPU (MPS)")
     threads = torch.get_num_threads()
     return Check("device", True, f"CPU, {threads} thread(s), {os.cpu_count()} core(s)",
-                 "no GPU: the 'standard' profile is sized for a laptop CPU; on Colab choose a GPU runtime "
-                 "for the 'full' profile")
+                 "no GPU: the 'standard' profile is sized for a laptop CPU; on Colab a GPU runtime (the T4) runs "
+                 "it faster")
 
 
 def check_cache() -> Check:
@@ -111,7 +111,7 @@ def check_environment() -> list[Check]:
     checks = [check_python(), *check_packages()]
     checks.append(check_device())
     profile = get_profile()
-    checks.append(Check("profile", True, f"{profile.name}: {profile.description}"))
+    checks.append(Check("profile", True, f"{profile.name}: {profile.description}", profile_reason()))
     folder = data_dir()
     if folder is None:
         checks.append(Check("data folder", True, "CNNCOURSE_DATA not set: datasets come from the cache or are downloaded"))

@@ -1,6 +1,7 @@
 """Profiles, seeds, device choice and folders."""
 
 import dataclasses
+from typing import NamedTuple
 
 import pytest
 import torch
@@ -43,8 +44,54 @@ def test_set_profile_overrides_environment(monkeypatch):
 
 def test_default_profile_without_environment(monkeypatch):
     monkeypatch.delenv("CNNCOURSE_PROFILE", raising=False)
-    expected = "full" if torch.cuda.is_available() else "standard"
+    expected = "full" if torch.cuda.is_available() and config.gpu_runs_full() else "standard"
     assert config.default_profile_name() == expected
+
+
+class FakeGpu(NamedTuple):
+    """What torch.cuda.get_device_properties reports, for the fields the course reads."""
+
+    name: str
+    major: int
+    minor: int
+    multi_processor_count: int
+    total_memory: int
+
+
+GPUS = {  # compute capability, multiprocessors and memory as each GPU reports them
+    "Tesla T4": FakeGpu("Tesla T4", 7, 5, 40, 15 * 2**30),
+    "Tesla V100-SXM2-16GB": FakeGpu("Tesla V100-SXM2-16GB", 7, 0, 80, 16 * 2**30),
+    "NVIDIA L4": FakeGpu("NVIDIA L4", 8, 9, 58, 22 * 2**30),
+    "NVIDIA GeForce RTX 3060": FakeGpu("NVIDIA GeForce RTX 3060", 8, 6, 28, 12 * 2**30),
+    "NVIDIA A100-SXM4-40GB": FakeGpu("NVIDIA A100-SXM4-40GB", 8, 0, 108, 40 * 2**30),
+    "NVIDIA H100 80GB HBM3": FakeGpu("NVIDIA H100 80GB HBM3", 9, 0, 132, 80 * 2**30),
+}
+
+
+@pytest.mark.parametrize("gpu, expected", [("Tesla T4", "standard"), ("Tesla V100-SXM2-16GB", "standard"),
+                                           ("NVIDIA L4", "standard"), ("NVIDIA GeForce RTX 3060", "standard"),
+                                           ("NVIDIA A100-SXM4-40GB", "full"), ("NVIDIA H100 80GB HBM3", "full")])
+def test_the_gpu_class_decides_the_default_profile_and_says_why(monkeypatch, gpu, expected):
+    monkeypatch.delenv("CNNCOURSE_PROFILE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index=0: GPUS[gpu])
+    assert config.default_profile_name() == expected
+    reason = config.profile_reason()
+    assert gpu in reason and "compute capability" in reason
+    assert ("CNNCOURSE_PROFILE=full" in reason) == (expected == "standard")   # how to ask for more
+    monkeypatch.setenv("CNNCOURSE_PROFILE", "smoke")   # the learner's setting always wins
+    assert config.default_profile_name() == "smoke" and "CNNCOURSE_PROFILE=smoke" in config.profile_reason()
+
+
+def test_the_reason_names_set_profile_and_the_cpu_default(monkeypatch):
+    monkeypatch.delenv("CNNCOURSE_PROFILE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert "without a CUDA GPU" in config.profile_reason()
+    try:
+        cnncourse.set_profile("smoke")
+        assert "set_profile('smoke')" in config.profile_reason()
+    finally:
+        cnncourse.set_profile(None)
 
 
 def test_unknown_profile_names_the_choices():
@@ -82,6 +129,7 @@ def test_an_apple_gpu_is_picked_after_cuda_and_gets_the_cpu_lesson_in_fp32(monke
     assert config.default_profile_name() == "standard"
     assert resolve_precision("auto", cnncourse.pick_device()) == "fp32"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index=0: GPUS["NVIDIA H100 80GB HBM3"])
     assert cnncourse.pick_device().type == "cuda" and config.default_profile_name() == "full"
 
 
