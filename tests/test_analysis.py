@@ -39,6 +39,19 @@ def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
         analysis.layer_gradient_norms(model, x, y, measure="rms")
 
 
+def test_tiny_gradients_are_measured_not_read_as_zero() -> None:
+    assert float(torch.full((2304,), 1e-23).norm()) == 0.0   # in float32 the squares underflow
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.LazyLinear(10))
+    x, y = tiny_batch()
+    model(x)
+    tiny_loss = lambda outputs, targets: 1e-25 * nn.functional.cross_entropy(outputs, targets)  # gradients ~1e-26
+    norms = analysis.layer_gradient_norms(model, x, y, loss_fn=tiny_loss)
+    reference = analysis.layer_gradient_norms(model, x, y)
+    for name, norm in norms.items():
+        assert norm == pytest.approx(1e-25 * reference[name], rel=1e-3), name
+
+
 def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_skips() -> None:
     x, y = tiny_batch(32)
     ratios = {}

@@ -49,7 +49,9 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
         if checked:
             expect_class_labels(outputs, targets, who="layer_gradient_norms")
         loss_fn(outputs, targets).backward()
-    norms = {name: float(module.weight.grad.norm() / (module.weight.detach().norm() if measure == "relative" else 1.0))
+    # summed in float64: a float32 norm of gradients below about 1e-22 reads 0, as their squares underflow float32
+    norms = {name: float(module.weight.grad.double().norm()
+                         / (module.weight.detach().double().norm() if measure == "relative" else 1.0))
              for name, module in weight_layers(model)}
     model.zero_grad(set_to_none=True)
     model.train(was_training)
