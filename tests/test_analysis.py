@@ -39,6 +39,24 @@ def test_layer_gradient_norms_match_autograd_and_leave_no_gradients() -> None:
         analysis.layer_gradient_norms(model, x, y, measure="rms")
 
 
+def test_bias_gradients_and_layer_inputs_match_autograd_and_hooks() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10, bias=False))
+    x, y = tiny_batch()
+    model(x)
+    biases = analysis.layer_gradient_norms(model, x, y, parameter="bias")
+    nn.functional.cross_entropy(model(x), y).backward()
+    assert list(biases) == ["0"]   # the linear layer has no bias
+    assert biases["0"] == pytest.approx(float(model[0].bias.grad.norm()), rel=1e-5)
+    rms = analysis.layer_input_rms(model.train(), x)
+    hidden = model[2](model[1](model[0](x)))
+    assert rms["0"] == pytest.approx(float(x.pow(2).mean().sqrt()), rel=1e-5)
+    assert rms["3"] == pytest.approx(float(hidden.pow(2).mean().sqrt()), rel=1e-5)
+    assert model.training   # left in its mode
+    with pytest.raises(ValueError, match="parameter"):
+        analysis.layer_gradient_norms(model, x, y, parameter="gamma")
+
+
 def test_tiny_gradients_are_measured_not_read_as_zero() -> None:
     assert float(torch.full((2304,), 1e-23).norm()) == 0.0   # in float32 the squares underflow
     torch.manual_seed(0)

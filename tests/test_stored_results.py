@@ -84,17 +84,17 @@ def test_a_name_that_is_not_a_string_is_refused():
 
 def test_random_damage_draws_as_one_generator_in_order_and_is_stored():
     torch.manual_seed(0)
-    nets = {"a": CifarResNet(20).eval(), "b": CifarResNet(20).eval()}
-    test = _test_images()
-    damage = analysis.random_damage(nets, test, (1, 2), draws=2, seed=3, cache_name="damage")
+    nets = {"a": CifarResNet(14, widths=(4, 8, 16)).eval(), "b": CifarResNet(14, widths=(4, 8, 16)).eval()}
+    test = _test_images(8)   # 6 blocks; one swappable pair: (0, 1)
+    damage = analysis.random_damage(nets, test, (1,), draws=2, seed=3, cache_name="damage")
     from cnncourse.config import seeded_generator
     generator = seeded_generator(3)   # the same draws, made by hand in the same order
     for name, net in nets.items():
         for kind, damage_net in analysis.DAMAGES.items():
-            by_hand = torch.tensor([damage_net(net, test, count, draws=2, generator=generator) for count in (1, 2)])
+            by_hand = torch.tensor([damage_net(net, test, 1, draws=2, generator=generator)])
             torch.testing.assert_close(damage[name, kind], by_hand)
-    assert damage["a", "blocks deleted"].shape == (2, 2)
-    again = analysis.random_damage(nets, test, (1, 2), draws=2, seed=3, cache_name="damage")
+    assert damage["a", "blocks deleted"].shape == (1, 2)
+    again = analysis.random_damage(nets, test, (1,), draws=2, seed=3, cache_name="damage")
     assert all(torch.equal(again[key], damage[key]) for key in damage)
 
 

@@ -1,7 +1,7 @@
 """Looking at networks: sizes and multiply-adds, receptive fields, gradients, activations, ablations, codes, filters."""
 
 from .ablation import DAMAGES, deletion_sweep, kept_skill, random_damage, random_deletions, random_swaps
-from .activations import block_outputs
+from .activations import block_outputs, layer_input_rms
 from .embedding import nearest_centroid_accuracy, pca_2d
 from .filters import colour_share
 from .gradients import LandscapeProbe, landscape_along_gradient, layer_gradient_norms, weight_layers

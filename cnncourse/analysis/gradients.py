@@ -29,8 +29,10 @@ GRADIENT_MEASURES = ("norm", "relative")
 
 def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
                          loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
-                         measure: str = "norm") -> dict[str, float]:
+                         measure: str = "norm", parameter: str = "weight") -> dict[str, float]:
     """The loss gradient of each conv/linear weight, first layer to last: ``"norm"`` ‖g‖, or ``"relative"`` ‖g‖/‖w‖.
+
+    ``parameter="bias"`` measures the layers' biases instead (layers without a bias are left out).
 
     The raw norm grows with the number of weights (a 16->16 3x3 conv has 2,304, a 64->64 one 36,864), so
     comparing layers of different sizes by it misleads; ‖g‖/‖w‖, the relative change one SGD step makes to the
@@ -39,6 +41,8 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
     """
     if measure not in GRADIENT_MEASURES:
         raise InputValueError(f"measure must be one of {GRADIENT_MEASURES}; got {measure!r}.")
+    if parameter not in ("weight", "bias"):
+        raise InputValueError(f"parameter must be 'weight' or 'bias'; got {parameter!r}.")
     checked = loss_fn is None  # cross-entropy: the targets must be class labels of the model's outputs
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     was_training = model.training
@@ -50,9 +54,9 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
             expect_class_labels(outputs, targets, who="layer_gradient_norms")
         loss_fn(outputs, targets).backward()
     # summed in float64: a float32 norm of gradients below about 1e-22 reads 0, as their squares underflow float32
-    norms = {name: float(module.weight.grad.double().norm()
-                         / (module.weight.detach().double().norm() if measure == "relative" else 1.0))
-             for name, module in weight_layers(model)}
+    tensors = {name: getattr(module, parameter) for name, module in weight_layers(model)}
+    norms = {name: float(tensor.grad.double().norm() / (tensor.detach().double().norm() if measure == "relative" else 1.0))
+             for name, tensor in tensors.items() if tensor is not None}
     model.zero_grad(set_to_none=True)
     model.train(was_training)
     return norms
