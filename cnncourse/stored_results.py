@@ -9,18 +9,19 @@ course's code), compared on load like a checkpoint's, and written atomically (``
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 import torch
 from torch import nn
 
-from .checkpoints import (TRAINING_CODE, code_fingerprint, describe_settings, describe_value, source_fingerprint,
-                          weights_fingerprint)
+from .checkpoints import TRAINING_CODE, describe_settings, describe_value, source_fingerprint, weights_fingerprint
 from .config import cache_dir, pick_device
 from .data.cache import discard, fingerprint, load_tensors, save_atomic
 from .errors import CacheFileError, InputTypeError
 from .precision import resolve_precision
+from .version import __version__
 
 T = TypeVar("T")
 RESULT_FORMAT = 1  # the layout of a result's description; a new layout leaves every stored result unused
@@ -38,12 +39,17 @@ def describe_input(value: object) -> str:
     return describe_value(value)
 
 
+@functools.lru_cache(maxsize=1)
+def analysis_code_fingerprint() -> str:
+    """A hash of the code an analysis of a trained model runs: results of other code are not reused."""
+    return fingerprint(__version__, source_fingerprint(Path(__file__).resolve().parent, ANALYSIS_CODE))
+
+
 def result_description(name: str, inputs: tuple) -> str:
     """Everything that decides an analysis' result, as text: stored with the result and checked on load."""
-    root = Path(__file__).resolve().parent
     parts = [("format", RESULT_FORMAT), ("analysis", name), ("inputs", [describe_input(v) for v in inputs]),
              ("precision", resolve_precision("auto", pick_device())), ("torch", torch.__version__.split("+")[0]),
-             ("code", code_fingerprint(), source_fingerprint(root, ANALYSIS_CODE))]
+             ("code", analysis_code_fingerprint())]
     return "\n".join(map(str, parts))
 
 
