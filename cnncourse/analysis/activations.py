@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import Tensor, nn
 
 from .gradients import weight_layers
+
+
+def _forward_with_hooks(model: nn.Module, inputs: Tensor, hooks: list[tuple[nn.Module, Callable]], *,
+                        training: bool) -> None:
+    """One pass of ``model`` on ``inputs`` without gradients, each hook on its module; the model's mode is kept."""
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
+    was_training = model.training
+    try:
+        model.train(training)
+        with torch.no_grad():
+            model(inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
 
 
 def block_outputs(model: nn.Module, inputs: Tensor) -> list[Tensor]:
@@ -14,17 +31,8 @@ def block_outputs(model: nn.Module, inputs: Tensor) -> list[Tensor]:
     The model runs in training mode, as in ``layer_gradient_norms`` (batch statistics), and is left in its mode.
     """
     outputs: list[Tensor] = []
-    hooks = [block.register_forward_hook(lambda _module, _inputs, output: outputs.append(output.detach()))
-             for block in model.blocks]
-    was_training = model.training
-    try:
-        model.train()
-        with torch.no_grad():
-            model(inputs)
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.train(was_training)
+    _forward_with_hooks(model, inputs, [(block, lambda _module, _inputs, output: outputs.append(output.detach()))
+                                        for block in model.blocks], training=True)
     return outputs
 
 
@@ -34,17 +42,10 @@ def layer_input_rms(model: nn.Module, inputs: Tensor) -> dict[str, float]:
     The model runs in evaluation mode (no batch statistics to update) and is left in its mode.
     """
     rms: dict[str, float] = {}
-    hooks = [layer.register_forward_hook(
-                 lambda _module, layer_inputs, _output, name=name: rms.__setitem__(
-                     name, float(layer_inputs[0].detach().double().pow(2).mean().sqrt())))
-             for name, layer in weight_layers(model)]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(inputs)
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.train(was_training)
+
+    def record(name: str) -> Callable:
+        return lambda _module, layer_inputs, _output: rms.__setitem__(
+            name, float(layer_inputs[0].detach().double().pow(2).mean().sqrt()))
+
+    _forward_with_hooks(model, inputs, [(layer, record(name)) for name, layer in weight_layers(model)], training=False)
     return rms
