@@ -57,6 +57,23 @@ def test_bias_gradients_and_layer_inputs_match_autograd_and_hooks() -> None:
         analysis.layer_gradient_norms(model, x, y, parameter="gamma")
 
 
+def test_analyses_leave_the_model_as_they_found_it() -> None:
+    """A forward pass in training mode moves BN's running statistics: a measurement must put them back."""
+    torch.manual_seed(0)
+    model = CifarResNet(8).eval()
+    x, y = tiny_batch()
+    before = {name: buffer.clone() for name, buffer in model.named_buffers()}
+    analysis.layer_gradient_norms(model, x, y)
+    analysis.block_outputs(model, x)
+    analysis.layer_input_rms(model, x)
+    analysis.landscape_along_gradient(model, x, y, step_sizes=(0.1,))
+    assert not model.training
+    for name, buffer in model.named_buffers():
+        assert torch.equal(buffer, before[name]), name
+    model.train()(x)   # the same pass outside an analysis does move them
+    assert not torch.equal(model.blocks[0].bn1.running_mean, before["blocks.0.bn1.running_mean"])
+
+
 def test_tiny_gradients_are_measured_not_read_as_zero() -> None:
     assert float(torch.full((2304,), 1e-23).norm()) == 0.0   # in float32 the squares underflow
     torch.manual_seed(0)

@@ -7,28 +7,25 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
-from .gradients import weight_layers
+from .gradients import probing, weight_layers
 
 
 def _forward_with_hooks(model: nn.Module, inputs: Tensor, hooks: list[tuple[nn.Module, Callable]], *,
                         training: bool) -> None:
-    """One pass of ``model`` on ``inputs`` without gradients, each hook on its module; the model's mode is kept."""
+    """One pass of ``model`` on ``inputs`` without gradients, each hook on its module; the model is left as it was."""
     handles = [module.register_forward_hook(hook) for module, hook in hooks]
-    was_training = model.training
     try:
-        model.train(training)
-        with torch.no_grad():
+        with probing(model, training=training), torch.no_grad():
             model(inputs)
     finally:
         for handle in handles:
             handle.remove()
-        model.train(was_training)
 
 
 def block_outputs(model: nn.Module, inputs: Tensor) -> list[Tensor]:
     """The output of each of ``model.blocks`` on ``inputs``, first to last, detached.
 
-    The model runs in training mode, as in ``layer_gradient_norms`` (batch statistics), and is left in its mode.
+    The model runs in training mode, as in ``layer_gradient_norms`` (batch statistics), and is left as it was.
     """
     outputs: list[Tensor] = []
     _forward_with_hooks(model, inputs, [(block, lambda _module, _inputs, output: outputs.append(output.detach()))

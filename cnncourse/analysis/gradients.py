@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -22,6 +23,26 @@ from ..validate import expect_class_labels, is_number
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The convolution and linear layers of ``model`` in the order they were registered (input to output)."""
     return [(name, module) for name, module in model.named_modules() if isinstance(module, (nn.Conv2d, nn.Linear))]
+
+
+@contextmanager
+def probing(model: nn.Module, *, training: bool = True) -> Iterator[nn.Module]:
+    """Run ``model`` in the given mode for a measurement, and leave it as it was: its mode and every buffer.
+
+    Training mode (the default) normalizes by the batch's own statistics, as during training, but a forward
+    pass in it also moves BN's running statistics towards the batch's. An analysis must not change the net it
+    measures (a later evaluation would see other statistics), so the buffers are put back afterwards.
+    """
+    buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
+    was_training = model.training
+    model.train(training)
+    try:
+        yield model
+    finally:
+        with torch.no_grad():
+            for name, buffer in model.named_buffers():
+                buffer.copy_(buffers[name])
+        model.train(was_training)
 
 
 GRADIENT_MEASURES = ("norm", "relative")
@@ -37,7 +58,7 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
     The raw norm grows with the number of weights (a 16->16 3x3 conv has 2,304, a 64->64 one 36,864), so
     comparing layers of different sizes by it misleads; ‖g‖/‖w‖, the relative change one SGD step makes to the
     layer, does not depend on its size. The model is run in training mode (batch statistics, as during
-    training) and left in the mode it was in; its stored gradients are cleared afterwards.
+    training) and left as it was (``probing``); its stored gradients are cleared afterwards.
     """
     if measure not in GRADIENT_MEASURES:
         raise InputValueError(f"measure must be one of {GRADIENT_MEASURES}; got {measure!r}.")
@@ -45,10 +66,8 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
         raise InputValueError(f"parameter must be 'weight' or 'bias'; got {parameter!r}.")
     checked = loss_fn is None  # cross-entropy: the targets must be class labels of the model's outputs
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    was_training = model.training
-    model.train()
     model.zero_grad(set_to_none=True)
-    with torch.enable_grad():
+    with probing(model), torch.enable_grad():
         outputs = model(inputs)
         if checked:
             expect_class_labels(outputs, targets, who="layer_gradient_norms")
@@ -58,7 +77,6 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
     norms = {name: float(tensor.grad.double().norm() / (tensor.detach().double().norm() if measure == "relative" else 1.0))
              for name, tensor in tensors.items() if tensor is not None}
     model.zero_grad(set_to_none=True)
-    model.train(was_training)
     return norms
 
 
@@ -121,22 +139,17 @@ def landscape_along_gradient(model: nn.Module, inputs: Tensor, targets: Tensor, 
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     params = [p for p in model.parameters() if p.requires_grad]
     start = _flatten(params).clone()
-    buffers = {name: b.clone() for name, b in model.named_buffers()}
-    was_training = model.training
-    model.train()
-    try:
-        loss0, gradient = _flat_gradient(model, params, inputs, targets, loss_fn)
-        losses, changes = [loss0], [0.0]
-        for eta in step_sizes:
+    with probing(model):
+        try:
+            loss0, gradient = _flat_gradient(model, params, inputs, targets, loss_fn)
+            losses, changes = [loss0], [0.0]
+            for eta in step_sizes:
+                with torch.no_grad():
+                    _assign(params, start - eta * gradient)
+                loss, moved = _flat_gradient(model, params, inputs, targets, loss_fn)
+                losses.append(loss)
+                changes.append(float((moved - gradient).norm()))
+        finally:
             with torch.no_grad():
-                _assign(params, start - eta * gradient)
-            loss, moved = _flat_gradient(model, params, inputs, targets, loss_fn)
-            losses.append(loss)
-            changes.append(float((moved - gradient).norm()))
-    finally:
-        with torch.no_grad():
-            _assign(params, start)
-            for name, b in model.named_buffers():
-                b.copy_(buffers[name])
-        model.train(was_training)
+                _assign(params, start)
     return LandscapeProbe((0.0, *map(float, step_sizes)), tuple(losses), tuple(changes), float(gradient.norm()))
