@@ -58,7 +58,8 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, band: Mapping[str, Se
                  colours: Mapping[str, str] | None = None, ax: Axes | None = None, title: str = "") -> Axes:
     """Training error (thin) and test error (bold) in % against epochs, as in He et al.'s Figure 6.
 
-    ``runs`` holds one History per seed for each net; the lines are the mean over seeds. The bands are the range
+    The training error is the running mean over an epoch's batches, so it is drawn at the epoch's middle; the
+    test error is measured at the epoch's end. ``runs`` holds one History per seed for each net; the lines are the mean over seeds. The bands are the range
     over ``band``'s histories of the same net where given (the course's own seeds behind a learner's run), else
     over ``runs``.
     """
@@ -66,14 +67,15 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, band: Mapping[str, Se
     for index, (name, histories) in enumerate(runs.items()):
         colour = (colours or {}).get(name, f"C{index}")
         spread = (band or {}).get(name) or histories
-        for metric, width, kind in (("train_accuracy", 1.0, "training"), ("val_accuracy", 2.5, "test")):
+        for metric, width, kind, shift in (("train_accuracy", 1.0, "training (epoch mean)", 0.5),
+                                           ("val_accuracy", 2.5, "test", 0.0)):
             errors = 100 * (1 - np.array([h.epochs[metric] for h in histories]))  # (seeds, epochs)
-            epochs = np.arange(1, errors.shape[1] + 1)
+            epochs = np.arange(1, errors.shape[1] + 1) - shift
             ax.plot(epochs, errors.mean(0), color=colour, linewidth=width, label=f"{name}, {kind}")
             if len(spread) > 1:
                 spread_errors = 100 * (1 - np.array([h.epochs[metric] for h in spread]))
-                ax.fill_between(np.arange(1, spread_errors.shape[1] + 1), spread_errors.min(0), spread_errors.max(0),
-                                color=colour, alpha=0.15, linewidth=0)
+                ax.fill_between(np.arange(1, spread_errors.shape[1] + 1) - shift, spread_errors.min(0),
+                                spread_errors.max(0), color=colour, alpha=0.15, linewidth=0)
     ax.set(xlabel="epoch", ylabel="error (%)", title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only: no tick at epoch 2.5
     ax.legend()
@@ -166,12 +168,13 @@ def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = No
                    ylabel: str = "gradient norm ‖g‖", styles: Mapping[str, Mapping[str, object]] | None = None) -> Axes:
     """One line per network: a gradient measure of each weight layer, first layer to last, on a log scale.
 
-    ``styles`` gives a network's line its colour and style (``{"plain-56": {"color": "C3", "linestyle": "-"}}``),
-    so that a network looks the same in every figure.
+    ``styles`` gives a network's line its colour and style
+    (``{"plain-56": {"color": plot.PALETTE["vermillion"], "linestyle": "-"}}``), so that a network looks the
+    same in every figure.
     """
     ax = axes_or_new(ax, (7, 4))
     for label, values in norms.items():
-        ax.semilogy(range(1, len(values) + 1), list(values), marker=".", label=label, **(styles or {}).get(label, {}))
+        ax.semilogy(range(1, len(values) + 1), list(values), label=label, **(styles or {}).get(label, {}))
     ax.set(xlabel="weight layer (1 = first conv, last = classifier)", ylabel=ylabel, title=title)
     ax.legend()
     return ax

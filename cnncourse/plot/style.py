@@ -11,6 +11,10 @@ COURSE_STYLE = {"figure.dpi": 100, "savefig.dpi": 200, "font.size": 12, "axes.ti
                 "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11, "figure.titlesize": 13}
 # labels packed between a diagram's boxes or beside a chart's points: one step below the text, as the ticks are
 SMALL_TEXT = COURSE_STYLE["xtick.labelsize"]
+# Okabe & Ito's colour-blind-safe palette: figures take their colours from it by name, one role per colour in a
+# lesson (04: blue 20 layers, vermillion plain-56, green residual-56, purple no batch norm)
+PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purple": "#CC79A7",
+           "orange": "#E69F00", "sky blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
 # a segmentation's errors, as 05's pictures paint them (RGB 0..255)
 MISSED_MEMBRANE = (230, 40, 40)  # red: labelled membrane, predicted interior
 FALSE_MEMBRANE = (40, 200, 230)  # cyan: labelled interior, predicted membrane
