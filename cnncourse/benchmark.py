@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from torch import nn
 from . import data, models
 from .config import pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
+from .environment import peak_resident_memory_mb
 from .recipes import Recipe
 from .precision import autocast_for, gradient_scaler, resolve_precision
 from .callbacks import StepHook
@@ -46,7 +46,7 @@ def peak_memory_mb(device: torch.device) -> float:
     """Peak resident memory of this process (CPU) or peak allocated GPU memory, in MB."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated() / 1e6
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # Linux reports kB
+    return peak_resident_memory_mb()
 
 
 def _sync(device: torch.device) -> None:

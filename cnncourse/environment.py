@@ -20,6 +20,16 @@ MINIMUM_PYTHON = (3, 10)
 INSTALL_HINT = 'pip install -e ".[test]"  (from the course folder)'
 
 
+def peak_resident_memory_mb() -> float:
+    """This process's peak resident memory in MB; NaN where the system does not report it (Windows)."""
+    try:
+        import resource  # Unix only
+    except ImportError:
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # macOS reports bytes, Linux kB
+
+
 @dataclass(frozen=True)
 class Check:
     """One line of the environment report: what was checked, whether it is fine, and what to do if not."""

@@ -106,13 +106,6 @@ def read_records(path: Path) -> list[TrainingRecord]:
     return [TrainingRecord(**json.loads(line)) for line in path.read_text().splitlines()]
 
 
-def peak_memory_gb() -> float:
-    """The kernel's peak resident memory (Linux reports kB)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-
-
 @dataclass(frozen=True)
 class CellTime:
     index: int  # counted from 0, markdown included, as JupyterLab shows them; -1: the study's own first cell
@@ -151,7 +144,7 @@ def run_notebook(path: Path, env: dict[str, str], records: Path, learner_test_se
     notebook = nbformat.read(path, as_version=4)
     first = nbformat.v4.new_code_cell(f"import cnncourse.study\ncnncourse.study.start_recording({str(records)!r}, "
                                       f"{learner_test_set})")
-    last = nbformat.v4.new_code_cell("print(cnncourse.study.peak_memory_gb())")
+    last = nbformat.v4.new_code_cell("import cnncourse.environment\nprint(cnncourse.environment.peak_resident_memory_mb() / 1e3)")
     notebook.cells = [first, *notebook.cells, last]
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=True,
                             resources={"metadata": {"path": str(path.parent)}})

@@ -1,5 +1,7 @@
 """The project's own promises: dependency lists agree, the README's commands, the notebook layout."""
 
+import ast
+import importlib.metadata
 import re
 import sys
 from pathlib import Path
@@ -31,11 +33,58 @@ def _name_and_floor(requirement: str) -> tuple[str, str]:
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    wanted = dict(map(_name_and_floor, project["dependencies"] + extras["lab"] + extras["test"]))
+    own = [item for item in extras["test"] if item.startswith("cnncourse[")]
+    assert own == ["cnncourse[lab,site]"], own  # the test extra brings the lab and site extras with it
+    test = [item for item in extras["test"] if item not in own]
+    wanted = dict(map(_name_and_floor, project["dependencies"] + extras["lab"] + extras["site"] + test))
     listed = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda_lines = [item for item in listed if isinstance(item, str) and not item.startswith(("pip", "python"))]
     conda = dict(map(_name_and_floor, conda_lines))
     assert conda == wanted, f"environment.yml {conda} differs from pyproject.toml {wanted}"
+
+
+def _optional_imports(tree: ast.AST) -> set[ast.AST]:
+    """Import statements inside a ``try`` that catches ImportError: the module may be missing."""
+    optional = set()
+    for node in ast.walk(tree):
+        catches = isinstance(node, ast.Try) and any(
+            isinstance(handler.type, ast.Name) and handler.type.id in ("ImportError", "ModuleNotFoundError")
+            for handler in node.handlers)
+        if catches:
+            optional.update(inner for statement in node.body for inner in ast.walk(statement))
+    return optional
+
+
+def _imported_modules() -> dict[str, str]:
+    """Top-level module -> a file of the package that needs it (imports that may fail are left out)."""
+    needed = {}
+    for path in sorted((ROOT / "cnncourse").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        optional = _optional_imports(tree)
+        for node in ast.walk(tree):
+            if node in optional:
+                continue
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                needed.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    return needed
+
+
+def test_every_imported_package_is_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name_and_floor(item)[0].replace("_", "-")
+                for item in project["dependencies"] + sum(project["optional-dependencies"].values(), [])}
+    distributions = importlib.metadata.packages_distributions()
+    for module, where in _imported_modules().items():
+        if module in sys.stdlib_module_names or module in ("cnncourse", "__future__"):
+            continue
+        names = {name.lower().replace("_", "-") for name in distributions.get(module, [module])}
+        assert names & declared, f"{where} imports {module} (from {sorted(names)}), which pyproject.toml does not declare"
 
 
 def test_no_dependency_needs_newer_torch_than_available():
