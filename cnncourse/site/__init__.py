@@ -1,11 +1,12 @@
 """The course as a website: the committed notebooks, outputs included, turned into HTML pages by Sphinx.
 
-    pip install -e ".[test]" && python -m cnncourse.site        # -> build/site/index.html
+    pip install -e ".[site]" && python -m cnncourse.site        # -> build/site/index.html
 
 Nothing is executed: the pages show the outputs of the committed `standard` run. The build needs no internet
 (MathJax comes from the jupyter-server-mathjax package and is shipped with the site) and fails on any warning,
 so a broken cross-reference or a missing image cannot pass. Widgets need a running kernel, so each widget
-output is replaced by the picture it showed when the notebook was saved.
+output is replaced by the picture it showed when the notebook was saved (or, for a widget without one, by the
+values it showed).
 """
 
 from __future__ import annotations
@@ -20,38 +21,60 @@ CONF_DIR = Path(__file__).resolve().parent
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_NOTE = "*(An interactive widget in JupyterLab or Colab; here, the picture it showed when the notebook was saved.)*"
+WIDGET_TEXT_NOTE = "*(An interactive widget in JupyterLab or Colab; here, what it showed when the notebook was saved:)*"
 
 
-def widget_pictures(notebook: nbformat.NotebookNode, model_id: str) -> list[dict]:
-    """The outputs (pictures, text) that the widget ``model_id`` and its children displayed when saved."""
+def widget_models(notebook: nbformat.NotebookNode, model_id: str) -> list[dict]:
+    """The saved state of the widget ``model_id`` and of all its children, parents first."""
     state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    outputs, pending, seen = [], [model_id], set()
+    models, pending, seen = [], [model_id], {model_id}
     while pending:
         model = state.get(pending.pop(0), {})
-        values = model.get("state", {})
-        outputs.extend(values.get("outputs", []))
-        for child in values.get("children", []):
+        models.append(model)
+        for child in model.get("state", {}).get("children", []):
             child_id = str(child).removeprefix("IPY_MODEL_")
             if child_id not in seen:
                 seen.add(child_id)
                 pending.append(child_id)
-    return outputs
+    return models
+
+
+def widget_pictures(notebook: nbformat.NotebookNode, output: dict) -> list[dict]:
+    """The pictures a widget output showed when saved: its own, and those its widgets' output areas held."""
+    view = output["data"][WIDGET_VIEW]
+    own = [nbformat.v4.new_output("display_data", data={"image/png": output["data"]["image/png"]},
+                                  metadata=output.get("metadata", {}))] if "image/png" in output["data"] else []
+    held = [nbformat.from_dict(shown) for model in widget_models(notebook, view["model_id"])
+            for shown in model.get("state", {}).get("outputs", []) if "image/png" in shown.get("data", {})]
+    return own + held
+
+
+def widget_text(notebook: nbformat.NotebookNode, output: dict) -> str:
+    """What a widget without a picture showed, as text: each control's name and value, each label's words."""
+    lines = []
+    for model in widget_models(notebook, output["data"][WIDGET_VIEW]["model_id"]):
+        values = model.get("state", {})
+        if "value" not in values or isinstance(values["value"], (dict, list)):
+            continue
+        name = values.get("description") or ""
+        lines.append(f"- {name}: `{values['value']}`" if name else f"- {values['value']}")
+    return "\n".join(lines)
 
 
 def static_widgets(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Replace every widget output by the picture it showed (a note says so); drop the saved widget state."""
+    """Replace every widget output by the picture it showed, or else by its text (a note says which); drop the
+    saved widget state."""
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         outputs = []
         for output in cell.get("outputs", []):
-            view = output.get("data", {}).get(WIDGET_VIEW)
-            if view is None:
+            if WIDGET_VIEW not in output.get("data", {}):
                 outputs.append(output)
                 continue
-            pictures = [o for o in widget_pictures(notebook, view["model_id"]) if "image/png" in o.get("data", {})]
-            note = nbformat.v4.new_output("display_data", data={"text/markdown": WIDGET_NOTE})
-            outputs.extend([note, *(nbformat.from_dict(p) for p in pictures)])
+            pictures = widget_pictures(notebook, output)
+            note = WIDGET_NOTE if pictures else f"{WIDGET_TEXT_NOTE}\n\n{widget_text(notebook, output)}"
+            outputs.extend([nbformat.v4.new_output("display_data", data={"text/markdown": note}), *pictures])
         cell.outputs = outputs
     notebook.metadata.pop("widgets", None)
     return notebook
