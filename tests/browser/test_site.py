@@ -106,8 +106,29 @@ def test_page_is_complete_offline(page, site, name):
     if name.startswith(("01", "06")):  # the key-term tables: Korean text must be on the page
         assert "정규화" in text or "오토인코더" in text
 
+    hidden = page.evaluate(HIDDEN_CODE)
+    assert not hidden, f"{name}: code or output lines run past the column and are hidden: {hidden[:3]}"
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# the start of every code or output block whose lines run past its box (what a reader would have to scroll to)
+HIDDEN_CODE = """Array.from(document.querySelectorAll('div.cell div.highlight pre, div.cell_output pre'))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1).map(pre => pre.innerText.slice(0, 80))"""
+
+
+@pytest.mark.parametrize("name", ["04_resnet_degradation", "05_unet_cell_segmentation"])
+def test_a_lesson_fits_a_phone_screen(browser, site, name):
+    phone = browser.new_page(viewport={"width": 400, "height": 800})
+    try:
+        open_page(phone, f"{site}{name}.html")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"{name}: at 400 px the page is {width} px wide and scrolls sideways"
+        hidden = phone.evaluate(HIDDEN_CODE)
+        assert not hidden, f"{name}: at 400 px, code lines are hidden: {hidden[:3]}"
+    finally:
+        phone.close()
 
 
 def test_lesson_pages_offer_download_and_colab(page, site):
