@@ -3,10 +3,10 @@
     pip install -e ".[site]" && python -m cnncourse.site        # -> build/site/index.html
 
 Nothing is executed: the pages show the outputs of the committed `standard` run. The build needs no internet
-(MathJax comes from the jupyter-server-mathjax package and is shipped with the site) and fails on any warning,
-so a broken cross-reference or a missing image cannot pass. Widgets need a running kernel, so each widget
-output is replaced by the picture it showed when the notebook was saved (or, for a widget without one, by the
-values it showed).
+(MathJax comes from the jupyter-server-mathjax package and is shipped with the site); built with ``--strict``,
+as the tests build it, it fails on any warning, so a broken cross-reference or a missing image cannot pass.
+Widgets need a running kernel, so each widget output is replaced by the picture it showed when the notebook was
+saved (or, for a widget without one, by the values it showed).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = Path(__file__).resolve().parent
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+NBVAL_MARKER = "# NBVAL_CHECK_OUTPUT"  # a line that tells nbval to compare the cell's output
 WIDGET_NOTE = "*(An interactive widget in JupyterLab or Colab; here, the picture it showed when the notebook was saved.)*"
 WIDGET_TEXT_NOTE = "*(An interactive widget in JupyterLab or Colab; here, what it showed when the notebook was saved:)*"
 
@@ -90,18 +91,35 @@ def prepare_sources(source_dir: Path) -> Path:
     source_dir.mkdir(parents=True)
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
-        nbformat.write(static_widgets(notebook), source_dir / path.name)
+        nbformat.write(without_machinery(static_widgets(notebook)), source_dir / path.name)
     shutil.copy(CONF_DIR / "index.md", source_dir / "index.md")
-    shutil.copy(ROOT / "README.md", source_dir / "README.md")  # the home page includes parts of it
+    # the home page includes parts of the README, whose links to notebooks/ lead to the lesson pages here
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (source_dir / "README.md").write_text(readme.replace("](notebooks/", "]("), encoding="utf-8")
     return source_dir
 
 
-def build(output_dir: Path = ROOT / "build" / "site") -> Path:
-    """Build the site into ``output_dir`` (fails on any Sphinx warning); return the path of its home page."""
+def without_machinery(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The page a reader sees: no set-up cell (it installs the package), no test markers in the code."""
+    setup = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    setup.metadata.setdefault("tags", []).append("remove-cell")
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            lines = cell.source.splitlines()
+            cell.source = "\n".join(line for line in lines if line.strip() != NBVAL_MARKER)
+    return notebook
+
+
+def build(output_dir: Path = ROOT / "build" / "site", *, strict: bool = False) -> Path:
+    """Build the site into ``output_dir``; return the path of its home page.
+
+    ``strict`` (the tests' build) fails on any Sphinx warning; a learner's build only prints them, so that a
+    newer Sphinx warning about something harmless does not stop it."""
     from sphinx.cmd.build import build_main
 
     source_dir = prepare_sources(ROOT / "build" / "site-source")
-    status = build_main(["-b", "html", "-W", "--keep-going", "-q", "-c", str(CONF_DIR), "-d",
+    warnings_fail = ["-W", "--keep-going"] if strict else []
+    status = build_main(["-b", "html", *warnings_fail, "-q", "-c", str(CONF_DIR), "-d",
                          str(ROOT / "build" / "site-doctrees"), str(source_dir), str(output_dir)])
     if status != 0:
         raise RuntimeError(f"The site build failed (Sphinx exit status {status}); its warnings are printed above.")

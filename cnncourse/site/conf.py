@@ -17,6 +17,7 @@ myst_heading_anchors = 3
 # MathJax from the jupyter-server-mathjax package, shipped with the site: maths typeset without the internet
 html_static_path = [str(Path(jupyter_server_mathjax.__file__).parent / "static"), str(Path(__file__).parent / "static")]
 html_css_files = ["course.css"]  # code wraps at the column's edge
+html_js_files = ["course.js"]  # notebook links download the file
 mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
 # The packaged MathJax 2 carries the STIX-Web fonts only (as classic Jupyter configured it). myst-nb marks each
 # notebook "tex2jax_ignore" (it finds the $...$ itself) and tells MathJax 3, not 2, which classes to typeset.

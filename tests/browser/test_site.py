@@ -30,7 +30,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
     pytest.importorskip("sphinx", reason="The site test needs Sphinx: pip install -e '.[test]'")
     from cnncourse.site import build
 
-    folder = build(tmp_path_factory.mktemp("site") / "html").parent
+    folder = build(tmp_path_factory.mktemp("site") / "html", strict=True).parent
     handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -101,6 +101,8 @@ def test_page_is_complete_offline(page, site, name):
 
     text = page.inner_text("body")
     assert page.locator(".system-message").count() == 0, f"{name}: the page shows a build error message"
+    if name == "index":  # the course map leads to the lessons
+        assert page.locator('a[href="04_resnet_degradation.html"]').count() > 0, "the course map has no links"
     for marker in ERROR_MARKERS:
         assert marker not in text, f"{name}: the page shows {marker!r}"
     if name.startswith(("01", "06")):  # the key-term tables: Korean text must be on the page
@@ -135,5 +137,9 @@ def test_lesson_pages_offer_download_and_colab(page, site):
     open_page(page, f"{site}04_resnet_degradation.html")
     html = page.content()
     assert "_sources/04_resnet_degradation.ipynb" in html, "the page should offer its notebook for download"
+    assert page.locator('a[href$="_sources/04_resnet_degradation.ipynb"][download]').count() > 0, \
+        "the notebook link should download the file, not show its JSON"
+    text = page.inner_text("article")
+    assert "NBVAL_CHECK_OUTPUT" not in text and "find_spec(" not in text, "the page shows test machinery"
     assert ("colab.research.google.com/github/cnncourse/cnncourse/blob/main/notebooks/04_resnet_degradation.ipynb"
             in html), "the page should open its notebook in Colab"
