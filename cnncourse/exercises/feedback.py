@@ -19,7 +19,7 @@ class Feedback:
         return ("Correct: " if self.passed else "Not yet: ") + self.message
 
     def _repr_markdown_(self) -> str:
-        return ("✅ **Correct.** " if self.passed else "❌ **Not yet.** ") + self.message
+        return ("✔ **Correct.** " if self.passed else "✘ **Not yet.** ") + self.message
 
 
 def correct(message: str) -> Feedback:
