@@ -12,6 +12,7 @@ else:  # Python 3.10
     import tomli as tomllib
 
 import nbformat
+import pytest
 import yaml  # installed with JupyterLab (jupyter-events)
 
 from packaging.version import Version
@@ -169,3 +170,26 @@ def test_every_data_file_the_package_reads_is_installed_with_it():
     assert data_files, "the package should carry its data files (checksums, the site's index, the course's runs)"
     for path in data_files:
         assert any(path.match(pattern) for pattern in globs), f"cnncourse/{path} is not in package-data {globs}"
+
+
+LEDGER_HEADING = "## What the notes said, and what this notebook found"
+LEARNER_NOTES = ROOT.parent / "shared" / "learner-notes-ko.txt"
+
+
+def test_the_notes_are_quoted_as_written():
+    """Each notebook's ledger quotes the learner's notes verbatim (… only where a quote is cut)."""
+    if not LEARNER_NOTES.exists():
+        pytest.skip(f"the learner's notes are not beside the course ({LEARNER_NOTES})")
+    notes = LEARNER_NOTES.read_text(encoding="utf-8")
+    ledgers = 0
+    for path in sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb")):
+        cells = [cell.source for cell in nbformat.read(path, as_version=4).cells
+                 if cell.cell_type == "markdown" and cell.source.startswith(LEDGER_HEADING)]
+        for cell in cells:
+            ledgers += 1
+            rows = [line for line in cell.splitlines() if line.startswith('| "')]
+            assert rows, f"{path.name}: the ledger has no quoted rows"
+            for row in rows:
+                quote = row.split('"')[1].strip("…")
+                assert quote in notes, f"{path.name}: not in the notes as written: {quote!r}"
+    assert ledgers >= 4, "the notebooks should end with the ledger of the notes' claims"
