@@ -193,3 +193,16 @@ def test_the_notes_are_quoted_as_written():
                 quote = row.split('"')[1].strip("…")
                 assert quote in notes, f"{path.name}: not in the notes as written: {quote!r}"
     assert ledgers >= 4, "the notebooks should end with the ledger of the notes' claims"
+
+
+def test_formulas_in_the_prose_are_latex():
+    """One way to write maths in the lessons: $...$ (typeset in JupyterLab, Colab and on the site)."""
+    plain_maths = re.compile(r"sqrt\(|⌊|⌋|C_in|C_out|·|\^\{|_\{")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "markdown":
+                continue
+            text = re.sub(r"\$\$.*?\$\$", "", cell.source, flags=re.S)
+            text = re.sub(r"`[^`]*`", "", re.sub(r"\$[^$\n]+\$", "", text))
+            found = plain_maths.search(text)
+            assert found is None, f"{path.name} cell {index}: a formula in plain text: {text[found.start() - 30:found.end() + 30]!r}"
