@@ -201,3 +201,17 @@ def test_block_outputs_are_what_each_block_passes_on_and_leave_no_hooks():
     with torch.no_grad():
         expected = model.blocks[:2](model.stem(x))
     torch.testing.assert_close(outputs[1], expected)
+
+
+def test_linear_probe_reads_what_a_code_lays_out_linearly() -> None:
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 3, (300,), generator=generator)
+    centres = torch.randn(3, 20, generator=generator) * 3
+    codes = centres[labels] + torch.randn(300, 20, generator=generator)   # three separable clouds
+    readable = analysis.linear_probe_accuracy(codes[:200], labels[:200], codes[200:], labels[200:])
+    scrambled = analysis.linear_probe_accuracy(codes[:200], labels[torch.randperm(200, generator=generator)],
+                                               codes[200:], labels[200:])
+    assert readable > 0.95 and scrambled < 0.6
+    assert analysis.linear_probe_accuracy(codes[:200], labels[:200], codes[200:], labels[200:]) == readable  # no seed
+    with pytest.raises(ValueError, match="codes"):
+        analysis.linear_probe_accuracy(codes[:200], labels[:100], codes[200:], labels[200:])

@@ -2,7 +2,7 @@
 
 from .ablation import DAMAGES, deletion_sweep, kept_skill, random_damage, random_deletions, random_swaps
 from .activations import block_outputs, layer_input_rms
-from .embedding import nearest_centroid_accuracy, pca_2d
+from .embedding import linear_probe_accuracy, nearest_centroid_accuracy, pca_2d
 from .filters import colour_share
 from .gradients import LandscapeProbe, landscape_along_gradient, layer_gradient_norms, weight_layers
 from .receptive_field import FieldStep, gradient_receptive_field, nonzero_extent, receptive_field, receptive_fields

@@ -1,5 +1,6 @@
 """A look at a network's codes: project them to 2-D with PCA (an exact SVD) and see whether similar images
-lie together (nearest-centroid accuracy)."""
+lie together (nearest-centroid accuracy); how much of the labels a linear classifier can read from the whole
+code (a linear probe)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,39 @@ def nearest_centroid_accuracy(points: Tensor, labels: Tensor) -> float:
     centroids = torch.stack([points[labels == c].mean(0) for c in classes])  # (K, D)
     nearest = torch.cdist(points.float(), centroids.float()).argmin(1)
     return float((classes[nearest] == labels).float().mean())
+
+
+def linear_probe_accuracy(train_codes: Tensor, train_labels: Tensor, test_codes: Tensor, test_labels: Tensor, *,
+                          weight_decay: float = 1e-3, steps: int = 200) -> float:
+    """Test accuracy (0..1) of a linear classifier fitted to the whole codes of the training items.
+
+    The codes are flattened and standardized with the training items' statistics; a softmax regression with
+    an L2 penalty is fitted by L-BFGS from zero weights, so the result does not depend on a random seed. How
+    well a *linear* readout finds the labels is the usual measure of what a code makes explicit (a "linear
+    probe"); raw pixels and an untrained encoder are the baselines to compare it with.
+    """
+    items = ((train_codes, train_labels), (test_codes, test_labels))
+    if not all(isinstance(c, Tensor) and isinstance(y, Tensor) and y.ndim == 1 and len(c) == len(y) > 0
+               for c, y in items) or train_codes[0].numel() != test_codes[0].numel():
+        raise InputShapeError(f"codes (N, ...) and labels (N,) must describe the same N > 0 items, train and test "
+                              f"codes of the same size; got {describe(train_codes)}, {describe(train_labels)}, "
+                              f"{describe(test_codes)}, {describe(test_labels)}.")
+    train_x, test_x = (codes.detach().double().flatten(1) for codes in (train_codes, test_codes))
+    mean, std = train_x.mean(0), train_x.std(0).clamp_min(1e-8)
+    train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
+    classes = int(max(train_labels.max(), test_labels.max())) + 1
+    linear = torch.nn.Linear(train_x.shape[1], classes, dtype=torch.float64)
+    torch.nn.init.zeros_(linear.weight), torch.nn.init.zeros_(linear.bias)
+    optimizer = torch.optim.LBFGS(linear.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
+
+    def loss() -> Tensor:
+        optimizer.zero_grad()
+        value = torch.nn.functional.cross_entropy(linear(train_x), train_labels.long())
+        value = value + weight_decay * linear.weight.pow(2).sum() / 2
+        value.backward()
+        return value
+
+    with torch.enable_grad():
+        optimizer.step(loss)
+    with torch.no_grad():
+        return float((linear(test_x).argmax(1) == test_labels.long()).double().mean())
