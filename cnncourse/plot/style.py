@@ -12,7 +12,7 @@ COURSE_STYLE = {"figure.dpi": 100, "savefig.dpi": 200, "font.size": 12, "axes.ti
 # labels packed between a diagram's boxes or beside a chart's points: one step below the text, as the ticks are
 SMALL_TEXT = COURSE_STYLE["xtick.labelsize"]
 # Okabe & Ito's colour-blind-safe palette: figures take their colours from it by name, one role per colour in a
-# lesson (04: blue 20 layers, vermillion plain-56, green residual-56, purple no batch norm)
+# lesson (04: warm colours plain nets, cool ones residual nets, lighter shallower; purple without batch norm)
 PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purple": "#CC79A7",
            "orange": "#E69F00", "sky blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
 # a segmentation's errors, as 05's pictures paint them (RGB 0..255)
