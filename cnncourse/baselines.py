@@ -10,7 +10,7 @@ import torch
 from scipy import ndimage
 from torch import Tensor
 
-from .data.containers import to_float
+from .ops import to_float
 from .data.corruption import noisy_version
 from .metrics.image_quality import psnr
 

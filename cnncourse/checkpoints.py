@@ -83,9 +83,9 @@ def tensor_sha256(tensor: Tensor) -> str:
 
 # The package's modules that a training run executes. Figures, analyses, widgets and exercises are not among
 # them, so editing those keeps every checkpoint valid.
-TRAINING_CODE = ("__init__.py", "callbacks.py", "checkpoints.py", "config.py", "experiments.py", "history.py",
-                 "loop.py", "losses.py", "optim.py", "precision.py", "recipes.py", "train.py", "data", "metrics",
-                 "models")
+TRAINING_CODE = ("__init__.py", "callbacks.py", "checkpoints.py", "config.py", "evaluation.py", "experiments.py",
+                 "history.py", "loop.py", "losses.py", "ops.py", "optim.py", "precision.py", "recipes.py", "train.py",
+                 "data", "metrics", "models")
 
 
 def source_fingerprint(root: Path, parts: tuple[str, ...] = TRAINING_CODE) -> str:

@@ -23,15 +23,18 @@ from .analysis.gradients import LandscapeProbe, landscape_along_gradient
 from .baselines import TunedFilter, tuned_baselines
 from .checkpoints import weights_fingerprint
 from .config import course_seed, seed_everything
-from .data.containers import ImageData, to_float
+from .data.containers import ImageData
 from .data.corruption import noisy_version
 from .data.transforms import Preprocess
+from .evaluation import default_prepare, evaluate, predict
+from .loop import Prepare
 from .metrics.image_quality import psnr
 from .models.pretrained import ImagenetPrepare, load_imagenet_vgg16
 from .models.transfer import MODES, lr_multipliers_for, transfer_model
+from .ops import to_float
 from .recipes import Recipe
 from .stored_results import stored_result
-from .train import History, Prepare, Task, default_prepare, evaluate, fit, predict
+from .train import History, Task, fit
 
 
 SEEDS = (0, 1, 2)  # the course's default: enough to see the spread, cheap enough for a laptop

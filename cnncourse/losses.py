@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import torch.nn.functional as F
 from torch import Tensor
+from torchvision.transforms.v2.functional import center_crop
 
-from .models.unet import center_crop
+from .errors import InputShapeError
+from .validate import describe
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,14 @@ class PixelCrossEntropy:
 
     def __call__(self, logits: Tensor, targets: Tensor) -> Tensor:
         mask, weight = (targets, None) if targets.ndim == 3 else (targets[:, 0], targets[:, 1])
-        height, width = logits.shape[-2:]
-        mask = center_crop(mask, height, width).long()  # (B, h, w)
+        size = list(logits.shape[-2:])
+        if any(have < need for have, need in zip(mask.shape[-2:], size)):
+            raise InputShapeError(f"The targets {describe(targets)} are smaller than the outputs {describe(logits)}: "
+                                  "give targets at least the outputs' size (they are centre-cropped to it).")
+        mask = center_crop(mask, size).long()  # (B, h, w)
         loss = F.cross_entropy(logits, mask, reduction="none")  # (B, h, w)
         if self.border_weights:
             if weight is None:
                 raise ValueError("border_weights=True needs targets (B, 2, H, W) that carry the weight map.")
-            loss = loss * center_crop(weight, height, width)
+            loss = loss * center_crop(weight, size)
         return loss.mean()

@@ -8,7 +8,8 @@ from cnncourse import models
 from cnncourse.errors import InputShapeError
 from cnncourse.models.unet import UNet
 from cnncourse.losses import PixelCrossEntropy
-from cnncourse.models.tiling import mirror_pad, plan_tiles, predict_tiled, predict_whole
+from cnncourse.models.tiling import plan_tiles, predict_tiled, predict_whole
+from cnncourse.ops import mirror_pad
 
 # Ronneberger et al. 2015, Fig. 1: the side length after each stage for a 572 x 572 tile.
 PAPER_FIG1 = {"down 1: 2 x conv3x3": (64, 568), "down 2: 2 x conv3x3": (128, 280), "down 3: 2 x conv3x3": (256, 136),
@@ -117,3 +118,5 @@ def test_pixel_cross_entropy_plain_weighted_and_cropped():
     torch.testing.assert_close(PixelCrossEntropy()(logits, big), 3 * plain)
     with pytest.raises(ValueError, match="weight map"):
         PixelCrossEntropy()(logits, mask)
+    with pytest.raises(InputShapeError, match="smaller than the outputs"):  # cropping cannot make them larger
+        PixelCrossEntropy()(logits, targets[..., 1:, :])

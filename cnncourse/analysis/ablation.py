@@ -11,8 +11,9 @@ from torch import Tensor, nn
 
 from ..config import course_seed, seeded_generator
 from ..errors import InputTypeError, InputValueError
+from ..evaluation import default_prepare, evaluate
+from ..loop import Prepare
 from ..stored_results import stored_result
-from ..train import Prepare, default_prepare, evaluate
 from ..validate import expect_whole_number
 
 

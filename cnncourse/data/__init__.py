@@ -2,7 +2,8 @@
 
 from .cache import atomic_path, cached_tensors, load_tensors, save_atomic, sha256_of
 from .colour import EQUAL_LUMA_TINTS, colour_only_task, luma, tint
-from .containers import ImageData, SegmentationData, to_float
+from ..ops import to_float
+from .containers import ImageData, SegmentationData
 from .datasets import (
     CIFAR10_CLASSES,
     FASHION_MNIST_CLASSES,

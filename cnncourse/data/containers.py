@@ -142,7 +142,3 @@ class SegmentationData:
         masks = None if self.masks is None else self.masks[:, :size, :size]
         return replace(self, images=self.images[..., :size, :size], masks=masks)
 
-
-def to_float(images: Tensor) -> Tensor:
-    """uint8 images in 0..255 to float32 in 0..1."""
-    return images.float().div_(255.0)

@@ -17,7 +17,7 @@ from torch import Tensor
 from ..config import seeded_generator
 from ..errors import InputShapeError
 from ..validate import describe, expect_noise_level, expect_unit_images
-from .containers import to_float
+from ..ops import to_float
 
 
 def _as_unit_float(images: Tensor, who: str) -> Tensor:

@@ -22,7 +22,7 @@ from ..errors import InputShapeError
 from ..validate import describe
 from .cache import cached_tensors, fingerprint
 from .containers import SegmentationData
-from .transforms import mirror_pad
+from ..ops import mirror_pad
 
 ISBI2012_MEAN = 0.4948  # mean and std of the 30 training slices on a 0..1 scale
 ISBI2012_STD = 0.1726

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import InputShapeError, InputTypeError, InputValueError
@@ -16,21 +15,6 @@ from ..validate import describe, is_number
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # the well-known statistics of the 50,000 training images
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
-
-
-def mirror_pad(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
-    """Pad a batch (N, C, H, W) by mirroring its border (the paper's way to give edge pixels context).
-
-    Padding wider than the image mirrors the mirrored image again, as ``numpy.pad(mode="reflect")`` does.
-    """
-    if min(x.shape[-2:]) < 2 and max(top, bottom, left, right) > 0:
-        raise InputShapeError(f"Mirror padding needs an image of at least 2 x 2 pixels; got {describe(x)}.")
-    while max(top, bottom, left, right) > 0:
-        height, width = x.shape[-2:]
-        step = (min(left, width - 1), min(right, width - 1), min(top, height - 1), min(bottom, height - 1))
-        x = F.pad(x, step, mode="reflect")
-        left, right, top, bottom = left - step[0], right - step[1], top - step[2], bottom - step[3]
-    return x
 
 
 def random_crop(images: Tensor, padding: int, generator: torch.Generator | None = None) -> Tensor:

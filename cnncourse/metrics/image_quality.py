@@ -10,7 +10,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from torch import Tensor
 
 from ..errors import InputShapeError
-from ..data.containers import to_float
+from ..ops import to_float
 from ..validate import describe, expect_unit_images
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..data.transforms import mirror_pad
+from ..ops import mirror_pad
 from ..errors import InputShapeError
 from ..validate import describe
 from .unet import UNet

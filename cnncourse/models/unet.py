@@ -7,8 +7,9 @@ output is smaller than the input: 572 -> 388 at depth 4); ``padding="same"`` kee
 
 from __future__ import annotations
 
-from torch import Tensor, nn
 import torch
+from torch import Tensor, nn
+from torchvision.transforms.v2.functional import center_crop
 
 from ..errors import InputShapeError
 from ..validate import describe, expect_image_batch
@@ -28,12 +29,6 @@ class DoubleConv(nn.Sequential):
             layers += [nn.BatchNorm2d(out_channels)] if batch_norm else []
             layers.append(nn.ReLU(inplace=True))
         super().__init__(*layers)
-
-
-def center_crop(x: Tensor, height: int, width: int) -> Tensor:
-    """The central ``height`` x ``width`` window of a batch (..., H, W)."""
-    top, left = (x.shape[-2] - height) // 2, (x.shape[-1] - width) // 2
-    return x[..., top:top + height, left:left + width]
 
 
 class UNet(nn.Module):
@@ -137,7 +132,7 @@ class UNet(nn.Module):
         x = self.bottleneck(x)
         for up, block, skip in zip(self.up, self.up_convs, reversed(skips)):
             x = up(x)  # doubles height and width, halves channels
-            x = torch.cat([center_crop(skip, x.shape[-2], x.shape[-1]), x], dim=1)  # copy and crop
+            x = torch.cat([center_crop(skip, list(x.shape[-2:])), x], dim=1)  # copy and crop
             x = block(x)
         return self.head(x)  # (N, num_classes, H_out, W_out)
 

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from torch import Tensor
 from torchvision.utils import draw_segmentation_masks, make_grid
 
-from ..data.containers import to_float
+from ..ops import to_float
 from ..data.transforms import denormalize
 from ..errors import InputShapeError
 from ..metrics.image_quality import psnr

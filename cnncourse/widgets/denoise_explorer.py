@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from ..data.containers import to_float
+from ..ops import to_float
 from ..baselines import TunedFilter
 from ..data.corruption import noisy_version
 from ..experiments import denoise
