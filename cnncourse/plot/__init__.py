@@ -10,6 +10,6 @@ from .charts import (bars, embedding, error_curves, gradient_norms, histograms, 
 from .images import (CHANNEL_COLOURS, as_display_image, before_after, channel_histograms, feature_maps, filters,
                      image_grid, image_mosaic, restored_examples, segmentation_overlay, show_image, threshold_panels,
                      value_map)
-from .style import MAX_FIGURE_WIDTH, PALETTE, use_course_style
+from .style import INPUT_COLOURS, MAX_FIGURE_WIDTH, PALETTE, use_course_style
 
 use_course_style()

@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
                     per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
                     logy: bool = False, colours: Mapping[str, str] | None = None,
-                    linestyles: Mapping[str, str] | None = None) -> Axes:
+                    linestyles: Mapping[str, str] | None = None, chance: float | None = None) -> Axes:
     """One curve per run on the same axes: the loss per step, or any metric per epoch.
 
-    ``colours`` and ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults).
+    ``colours`` and ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults);
+    ``chance`` draws the value of always guessing (a loss of ln 10 for ten classes) as a dotted grey line.
     """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
@@ -42,10 +43,13 @@ def training_curves(histories: Mapping[str, History | Outcome] | History, *, met
             last_step = len(history.step_loss)  # each mean is drawn at the last step of its window
             ax.plot(range(last_step - len(values) + 1, last_step + 1), values, label=name, **style)
             ax.set_xlabel("training step")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         else:
             values = history.epochs[metric]
             ax.plot(range(1, len(values) + 1), values, marker="o", label=name, **style)
             ax.set_xlabel("epoch")
+    if chance is not None:
+        ax.axhline(chance, color="0.45", linestyle=":", linewidth=1.2, label=f"chance ({chance:.2f})")
     ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
     if logy:
         log_scale(ax, "y")

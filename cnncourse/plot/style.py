@@ -15,6 +15,8 @@ SMALL_TEXT = COURSE_STYLE["xtick.labelsize"]
 # lesson (04: warm colours plain nets, cool ones residual nets, lighter shallower; purple without batch norm)
 PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purple": "#CC79A7",
            "orange": "#E69F00", "sky blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
+# one colour per recurring role across lessons: a network given colour images, or grayscale copies (01, 02)
+INPUT_COLOURS = {"colour": PALETTE["vermillion"], "grayscale": PALETTE["black"]}
 # a segmentation's errors, as 05's pictures paint them (RGB 0..255)
 MISSED_MEMBRANE = (230, 40, 40)  # red: labelled membrane, predicted interior
 FALSE_MEMBRANE = (40, 200, 230)  # cyan: labelled interior, predicted membrane
