@@ -6,9 +6,13 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..errors import InputTypeError
+
 
 def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
     """The number of parameters of ``module`` (only those with requires_grad if ``trainable_only``)."""
+    if not isinstance(module, nn.Module):
+        raise InputTypeError(f"count_parameters expects a model (a torch.nn.Module); got {type(module).__name__}.")
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 

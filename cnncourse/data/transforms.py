@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InputShapeError, InputTypeError, InputValueError
-from ..validate import describe, is_number
+from ..validate import describe, expect_whole_number, is_number
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # the well-known statistics of the 50,000 training images
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
@@ -19,6 +19,9 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 def random_crop(images: Tensor, padding: int, generator: torch.Generator | None = None) -> Tensor:
     """Pad each image by ``padding`` zeros and cut a random window of the original size. (N, C, H, W) in and out."""
+    if not isinstance(images, Tensor) or images.ndim != 4:
+        raise InputShapeError(f"random_crop expects a batch (N, C, H, W); got {describe(images)}.")
+    expect_whole_number(padding, name="padding", minimum=0)
     n, _, h, w = images.shape
     padded = torch.nn.functional.pad(images, (padding,) * 4)  # (N, C, H+2p, W+2p)
     top = torch.randint(0, 2 * padding + 1, (n,), device=images.device, generator=generator)
@@ -84,19 +87,29 @@ class Preprocess:
         return Preprocess(self.scale, self.mean, self.std, crop_padding=4, hflip=True)
 
 
+def _channel_statistics(x: Tensor, mean: object, std: object, who: str) -> tuple[Tensor, Tensor]:
+    """``mean`` and ``std`` as tensors shaped to broadcast over the channels of ``x`` (N, C, H, W) or (C, H, W)."""
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4) or not x.is_floating_point():
+        raise InputShapeError(f"{who} expects float images (N, C, H, W) or (C, H, W); got {describe(x)}.")
+    if std is None:
+        raise InputValueError(f"{who} needs std as well as mean.")
+    channels = x.shape[-3]
+    stats = [torch.as_tensor(values, dtype=torch.float64).flatten() for values in (mean, std)]  # checked on the CPU
+    if any(len(values) != channels for values in stats):
+        raise InputShapeError(f"{who}: mean and std need one value per channel, {channels} for {describe(x)}; "
+                              f"got mean={mean!r}, std={std!r}.")
+    if not bool((stats[1] > 0).all()):
+        raise InputValueError(f"{who}: every std must be above 0 (a channel's spread); got std={std!r}.")
+    return tuple(values.to(x.device, x.dtype).view(-1, 1, 1) for values in stats)
+
+
 def normalize(x: Tensor, mean: tuple[float, ...], std: tuple[float, ...] | None) -> Tensor:
     """(x - mean) / std per channel of an (N, C, H, W) batch."""
-    if std is None:
-        raise ValueError("normalize needs std as well as mean.")
-    shape = (1, -1, 1, 1)
-    mean_t = torch.as_tensor(mean, dtype=x.dtype, device=x.device).view(shape)
-    std_t = torch.as_tensor(std, dtype=x.dtype, device=x.device).view(shape)
-    if mean_t.numel() != x.shape[1]:
-        raise ValueError(f"mean has {mean_t.numel()} values but the images have {x.shape[1]} channels.")
+    mean_t, std_t = _channel_statistics(x, mean, std, "normalize")
     return (x - mean_t) / std_t
 
 
 def denormalize(x: Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> Tensor:
     """Undo ``normalize``: x * std + mean per channel."""
-    shape = (1, -1, 1, 1) if x.ndim == 4 else (-1, 1, 1)
-    return x * torch.as_tensor(std, device=x.device).view(shape) + torch.as_tensor(mean, device=x.device).view(shape)
+    mean_t, std_t = _channel_statistics(x, mean, std, "denormalize")
+    return x * std_t + mean_t

@@ -34,6 +34,7 @@ def psnr(clean: Tensor, estimate: Tensor) -> Tensor:
 # Wang et al. 2004, "Image quality assessment: from error visibility to structural similarity": an 11x11
 # Gaussian window of sigma 1.5 and population (not sample) covariances; scikit-image's defaults differ.
 WANG_SSIM = {"gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
+SSIM_WINDOW = 11  # the window scikit-image uses with gaussian_weights and sigma 1.5: 2 * round(3.5 * sigma) + 1
 
 
 def ssim(clean: Tensor, estimate: Tensor) -> Tensor:
@@ -42,6 +43,9 @@ def ssim(clean: Tensor, estimate: Tensor) -> Tensor:
     truth, test = _as_gray_arrays(clean, "ssim"), _as_gray_arrays(estimate, "ssim")
     if truth.shape != test.shape:
         raise InputShapeError(f"ssim needs two batches of the same shape; got {truth.shape} and {test.shape}.")
+    if min(truth.shape[-2:]) < SSIM_WINDOW:
+        raise InputShapeError(f"ssim compares {SSIM_WINDOW} x {SSIM_WINDOW} windows, so each image needs at least that "
+                              f"many pixels; got images of {truth.shape[-2]} x {truth.shape[-1]}.")
     return torch.tensor([structural_similarity(t, e, data_range=1.0, **WANG_SSIM) for t, e in zip(truth, test)])
 
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..errors import InputValueError
 from ..validate import expect_image_batch
 from .parts import PooledLinearHead
 
@@ -121,7 +122,7 @@ class CifarResNet(nn.Module):
                  norm_before_head: bool | None = None) -> None:
         super().__init__()
         if (depth - 2) % 6 or depth < 8:
-            raise ValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
+            raise InputValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
         if not (isinstance(block, type) and issubclass(block, PlainBlock)):
             raise ValueError(f"block must be PlainBlock, BasicBlock or PreActBlock (the class); got {block!r}.")
         if activation not in INITIALIZATION:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..validate import expect_image_batch
+from ..errors import InputShapeError, InputValueError
+from ..validate import describe, expect_image_batch, expect_whole_number
 from .parts import PooledLinearHead
 
 
@@ -14,7 +15,14 @@ class SmallCNN(nn.Module):
     def __init__(self, *, in_channels: int = 3, num_classes: int = 10, widths: tuple[int, ...] = (32, 64, 128),
                  batch_norm: bool = True) -> None:
         super().__init__()
+        expect_whole_number(in_channels, name="in_channels", minimum=1)
+        expect_whole_number(num_classes, name="num_classes", minimum=1)
+        if not isinstance(widths, (tuple, list)) or not widths:
+            raise InputValueError(f"widths must name at least one block's channels, e.g. widths=(32, 64); got {widths!r}.")
+        for width in widths:
+            expect_whole_number(width, name="each of widths", minimum=1)
         self.in_channels = in_channels
+        self.smallest_input = 2 ** len(widths)  # each block halves the image
         layers: list[nn.Module] = []
         channels = in_channels
         for width in widths:
@@ -27,6 +35,9 @@ class SmallCNN(nn.Module):
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
+        if min(x.shape[-2:]) < self.smallest_input:
+            raise InputShapeError(f"{type(self).__name__} halves the image in each of its blocks, so it needs at least "
+                                  f"{self.smallest_input} x {self.smallest_input} pixels; got {describe(x)}.")
         return self.features(x)  # (N, widths[-1], H / 2^len(widths), W / 2^len(widths))
 
     def forward_head(self, features: Tensor) -> Tensor:

@@ -12,7 +12,8 @@ from typing import Sequence
 
 from torch import Tensor, nn
 
-from ..validate import expect_image_batch
+from ..errors import InputShapeError
+from ..validate import describe, expect_image_batch
 from .parts import PooledLinearHead
 
 Cfg = Sequence[int | str]
@@ -51,12 +52,16 @@ class VGG(nn.Module):
     def __init__(self, cfg: Cfg, *, in_channels: int = 3, num_classes: int = 10, batch_norm: bool = True) -> None:
         super().__init__()
         self.in_channels = in_channels
+        self.smallest_input = 2 ** sum(layer == "M" for layer in cfg)  # each pool halves the image
         self.features = make_layers(cfg, in_channels=in_channels, batch_norm=batch_norm)
         width = out_channels_of(cfg, in_channels)
         self.head = PooledLinearHead(width, num_classes)
 
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
+        if min(x.shape[-2:]) < self.smallest_input:
+            raise InputShapeError(f"{type(self).__name__} halves the image at each of its pools, so it needs at least "
+                                  f"{self.smallest_input} x {self.smallest_input} pixels; got {describe(x)}.")
         return self.features(x)  # (N, last width, H / 2^pools, W / 2^pools)
 
     def forward_head(self, x: Tensor) -> Tensor:
