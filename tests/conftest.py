@@ -1,4 +1,4 @@
-"""Shared test set-up: a private cache folder per test session, the small profile, real data, a local HTTP server."""
+"""The unit tests' set-up: a private cache folder per test session, real data, a local HTTP server."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import pytest
 
 matplotlib.use("agg")  # in this process only: notebook kernels keep their inline backend
 
-os.environ.setdefault("CNNCOURSE_PROFILE", "smoke")
-
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -24,27 +22,6 @@ def data_root() -> Path | None:
     if value:
         return Path(value)
     return SHARED_DATA if SHARED_DATA.is_dir() else None
-
-
-# Notebooks that take minutes under nbval in smoke on 2 cores (python -m cnncourse.study ... --profile smoke);
-# the others take well under a minute each.
-SLOW_NOTEBOOKS = ("03_vgg_transfer_learning.ipynb", "04_resnet_degradation.ipynb")
-SLOW_MODULES = ("test_full_path.py",)  # every notebook's full profile at tiny size
-
-
-def is_slow(item: pytest.Item) -> bool:
-    """Minutes, not seconds: the slow notebooks, the tiny full path, the fresh install and the browser tests."""
-    return (item.path.name in SLOW_NOTEBOOKS + SLOW_MODULES
-            or any(item.get_closest_marker(name) for name in ("browser", "install")))
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark what is slow (``pytest -m "not slow"`` leaves it out); browser tests last, so that JupyterLab reuses
-    the checkpoints that the nbval kernels saved."""
-    for item in items:
-        if is_slow(item):
-            item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -53,7 +53,8 @@ def lab_server(browser, tmp_path_factory: pytest.TempPathFactory, _real_data):
 
 
 class Report:
-    """Per-notebook timings, problems and widget results, kept in test-artifacts/browser-report.json."""
+    """Per-notebook timings, problems and widget results, kept in test-artifacts/browser-report.json (one file per
+    pytest-xdist worker, browser-report-gw0.json, ...: workers never write the same file)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -68,7 +69,8 @@ class Report:
 
 @pytest.fixture(scope="session")
 def report() -> Report:
-    return Report(ARTIFACTS / "browser-report.json")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return Report(ARTIFACTS / (f"browser-report-{worker}.json" if worker else "browser-report.json"))
 
 
 @pytest.fixture(scope="session")
