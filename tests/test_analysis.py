@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from cnncourse import analysis, models
+from cnncourse.analysis import embedding
 from cnncourse.models.resnet import CifarResNet
 
 
@@ -215,3 +216,18 @@ def test_linear_probe_reads_what_a_code_lays_out_linearly() -> None:
     assert analysis.linear_probe_accuracy(codes[:200], labels[:200], codes[200:], labels[200:]) == readable  # no seed
     with pytest.raises(ValueError, match="codes"):
         analysis.linear_probe_accuracy(codes[:200], labels[:100], codes[200:], labels[200:])
+
+
+def test_a_stored_linear_probe_is_reused_only_for_the_same_codes(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CNNCOURSE_CACHE", str(tmp_path))
+    generator = torch.Generator().manual_seed(1)
+    labels = torch.randint(0, 2, (60,), generator=generator)
+    codes = labels[:, None] * 2.0 + torch.randn(60, 5, generator=generator)
+    fitted = analysis.linear_probe_accuracy(codes[:40], labels[:40], codes[40:], labels[40:], cache_name="probe")
+    assert len(list((tmp_path / "results").glob("probe-*.pt"))) == 1
+    calls = []
+    monkeypatch.setattr(embedding, "_fit_linear_probe", lambda *args: calls.append(args) or 0.0)
+    assert analysis.linear_probe_accuracy(codes[:40], labels[:40], codes[40:], labels[40:], cache_name="probe") == fitted
+    assert not calls  # loaded, not fitted again
+    analysis.linear_probe_accuracy(-codes[:40], labels[:40], -codes[40:], labels[40:], cache_name="probe")
+    assert len(calls) == 1  # other codes: fitted

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InputShapeError
+from ..stored_results import stored_result
 from ..validate import describe
 
 
@@ -35,13 +36,14 @@ def nearest_centroid_accuracy(points: Tensor, labels: Tensor) -> float:
 
 
 def linear_probe_accuracy(train_codes: Tensor, train_labels: Tensor, test_codes: Tensor, test_labels: Tensor, *,
-                          weight_decay: float = 1e-3, steps: int = 200) -> float:
+                          weight_decay: float = 1e-3, steps: int = 200, cache_name: str | None = None) -> float:
     """Test accuracy (0..1) of a linear classifier fitted to the whole codes of the training items.
 
     The codes are flattened and standardized with the training items' statistics; a softmax regression with
     an L2 penalty is fitted by L-BFGS from zero weights, so the result does not depend on a random seed. How
     well a *linear* readout finds the labels is the usual measure of what a code makes explicit (a "linear
-    probe"); raw pixels and an untrained encoder are the baselines to compare it with.
+    probe"); raw pixels and an untrained encoder are the baselines to compare it with. With a ``cache_name`` a
+    re-run loads the accuracy an earlier run stored for the same codes, labels and settings.
     """
     items = ((train_codes, train_labels), (test_codes, test_labels))
     if not all(isinstance(c, Tensor) and isinstance(y, Tensor) and y.ndim == 1 and len(c) == len(y) > 0
@@ -49,6 +51,13 @@ def linear_probe_accuracy(train_codes: Tensor, train_labels: Tensor, test_codes:
         raise InputShapeError(f"codes (N, ...) and labels (N,) must describe the same N > 0 items, train and test "
                               f"codes of the same size; got {describe(train_codes)}, {describe(train_labels)}, "
                               f"{describe(test_codes)}, {describe(test_labels)}.")
+    return stored_result(cache_name, lambda: _fit_linear_probe(train_codes, train_labels, test_codes, test_labels,
+                                                               weight_decay, steps),
+                         train_codes.detach(), train_labels, test_codes.detach(), test_labels, weight_decay, steps)
+
+
+def _fit_linear_probe(train_codes: Tensor, train_labels: Tensor, test_codes: Tensor, test_labels: Tensor,
+                      weight_decay: float, steps: int) -> float:
     train_x, test_x = (codes.detach().double().flatten(1) for codes in (train_codes, test_codes))
     mean, std = train_x.mean(0), train_x.std(0).clamp_min(1e-8)
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
