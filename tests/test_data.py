@@ -12,7 +12,7 @@ from PIL import Image
 
 from cnncourse import data
 from cnncourse.data.cache import atomic_path, cached_tensors
-from cnncourse.errors import DataIntegrityError, DataNotFoundError
+from cnncourse.errors import DataIntegrityError, DataNotFoundError, InputShapeError, InputValueError
 
 
 @pytest.fixture
@@ -122,6 +122,24 @@ def test_grayscale_uses_luma_weights():
     gray = data.ImageData(images, torch.zeros(3, dtype=torch.long), ("x",), "train", "toy").grayscale()
     assert gray.images.shape == (3, 1, 2, 2)
     assert gray.images[:, 0, 0, 0].tolist() == [76, 150, 29]  # 0.299, 0.587, 0.114 of 255
+
+
+def test_downscaled_averages_each_block():
+    images = torch.tensor([[0, 10, 200, 201], [20, 31, 255, 255], [1, 1, 0, 0], [1, 2, 0, 0]], dtype=torch.uint8)
+    toy = data.ImageData(images.view(1, 1, 4, 4), torch.zeros(1, dtype=torch.long), ("x",), "train", "toy")
+    small = toy.downscaled(2)
+    assert small.images.dtype == torch.uint8
+    assert small.images[0, 0].tolist() == [[15, 228], [1, 0]]  # 61/4 = 15.25, 911/4 = 227.75, 5/4 = 1.25
+    assert toy.downscaled(1) is toy
+
+
+@pytest.mark.parametrize("factor, error, named", [(0, InputValueError, "factor"), (2.0, InputValueError, "factor"),
+                                                  (3, InputShapeError, "divide")])
+def test_downscaled_rejects_a_factor_that_does_not_fit(factor, error, named):
+    toy = data.ImageData(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), torch.zeros(1, dtype=torch.long), ("x",),
+                         "train", "toy")
+    with pytest.raises(error, match=named):
+        toy.downscaled(factor)
 
 
 def test_split_off_is_disjoint_and_complete():
