@@ -210,6 +210,16 @@ def cache_dir() -> Path:
     return Path(base) / "cnncourse"
 
 
+def shown_path(path: Path | str) -> str:
+    """``path`` as printed for the learner: a folder under the home folder written from ``~``, so that a saved
+    output shows ``~/.cache/cnncourse`` on every machine rather than one machine's user name."""
+    path = Path(path)
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def apply_thread_setting() -> int:
     """Use ``CNNCOURSE_THREADS`` CPU threads if set (1 keeps a busy 2-core machine responsive); return the count.
 

@@ -13,7 +13,7 @@ import torch
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from .config import cache_dir, data_dir, get_profile, gpu_class, pick_device, profile_reason
+from .config import cache_dir, data_dir, get_profile, gpu_class, pick_device, profile_reason, shown_path
 from .data.status import dataset_status
 
 MINIMUM_PYTHON = (3, 10)
@@ -102,18 +102,19 @@ def check_device() -> Check:
 
 def check_cache() -> Check:
     folder = cache_dir()
+    shown = shown_path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".write-test"
         probe.write_text("ok")
         probe.unlink()
     except OSError as error:
-        return Check("cache", False, f"{folder} is not writable ({error})",
+        return Check("cache", False, f"{shown} is not writable ({error})",
                      "set CNNCOURSE_CACHE to a folder you can write to")
     free_gb = shutil.disk_usage(folder).free / 1e9
     if free_gb < 1:
-        return Check("cache", False, f"{folder}: only {free_gb:.1f} GB free", "free some disk space (about 1 GB)")
-    return Check("cache", True, f"{folder} ({free_gb:.0f} GB free)")
+        return Check("cache", False, f"{shown}: only {free_gb:.1f} GB free", "free some disk space (about 1 GB)")
+    return Check("cache", True, f"{shown} ({free_gb:.0f} GB free)")
 
 
 def check_environment() -> list[Check]:
@@ -126,10 +127,10 @@ def check_environment() -> list[Check]:
     if folder is None:
         checks.append(Check("data folder", True, "CNNCOURSE_DATA not set: datasets come from the cache or are downloaded"))
     elif not folder.is_dir():
-        checks.append(Check("data folder", False, f"CNNCOURSE_DATA={folder} does not exist",
+        checks.append(Check("data folder", False, f"CNNCOURSE_DATA={shown_path(folder)} does not exist",
                             "correct the path, or unset CNNCOURSE_DATA to download the data instead"))
     else:
-        checks.append(Check("data folder", True, str(folder)))
+        checks.append(Check("data folder", True, shown_path(folder)))
     checks.append(check_cache())
     for status in dataset_status():
         checks.append(Check(status.key, True, status.state()))

@@ -1,6 +1,7 @@
 """Profiles, seeds, device choice and folders."""
 
 import dataclasses
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -151,3 +152,9 @@ def test_thread_setting_from_environment(monkeypatch):
             config.apply_thread_setting()
     finally:
         torch.set_num_threads(before)
+
+
+def test_shown_path_writes_the_home_folder_as_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert config.shown_path(tmp_path / ".cache" / "cnncourse") == str(Path("~") / ".cache" / "cnncourse")
+    assert config.shown_path("/srv/data/cifar10") == str(Path("/srv/data/cifar10"))   # outside home: as it is

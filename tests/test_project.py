@@ -152,6 +152,22 @@ def test_committed_notebooks_keep_no_progress_bar_widgets():
                     f"{path.name} cell {index} keeps a progress bar: {shown[:60]!r}"
 
 
+# a user's or this machine's own folders, as they would appear in a saved output (system folders such as /usr are
+# the same for every learner on a system)
+MACHINE_PATH = re.compile(r"(?<![\w~.])(/root|/home|/Users|/work|/tmp|/mnt)/|[A-Z]:\\Users\\")
+
+
+def test_committed_outputs_show_no_folder_of_the_machine_that_ran_them():
+    """A learner compares the saved outputs with their own: the home folder is written ~, no user's folder appears."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            for output in cell.get("outputs", []):
+                text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                found = MACHINE_PATH.search(text)
+                context = text[max(0, found.start() - 40):found.end() + 40] if found else ""
+                assert found is None, f"{path.name} cell {index} shows this machine's folder: {context!r}"
+
+
 def test_start_here_checks_the_floors_of_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     floors = dict(map(_name_and_floor, project["dependencies"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import shown_path
 from .isbi import isbi_files_present
 from .sources import DATASETS, candidate_folders
 
@@ -22,7 +23,7 @@ class DatasetStatus:
     def state(self) -> str:
         """Where it is, or what would be downloaded."""
         if self.found_at is not None:
-            return f"ready, found at {self.found_at}."
+            return f"ready, found at {shown_path(self.found_at)}."
         return (f"not on this machine yet; the first notebook that needs it downloads about "
                 f"{self.download_mb:.0f} MB from {self.download_from}.")
 

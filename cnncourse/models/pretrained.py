@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import torch
 from torch import Tensor, nn
 
+from ..config import shown_path
 from ..errors import WeightsUnavailableError
 
 
@@ -50,10 +51,10 @@ class WeightsStatus:
     def explain(self) -> str:
         """A sentence for the learner."""
         if self.cached:
-            return f"The ImageNet VGG-16 weights are in the torch cache: {self.path}."
+            return f"The ImageNet VGG-16 weights are in the torch cache: {shown_path(self.path)}."
         if self.downloadable:
-            return f"The ImageNet VGG-16 weights (528 MB) will be downloaded to {self.path}."
-        return (f"The ImageNet VGG-16 weights are not here: {self.path} does not exist and they were not "
+            return f"The ImageNet VGG-16 weights (528 MB) will be downloaded to {shown_path(self.path)}."
+        return (f"The ImageNet VGG-16 weights are not here: {shown_path(self.path)} does not exist and they were not "
                 "downloaded (no internet connection, or this profile does not download 528 MB). "
                 "The ImageNet section is skipped; nothing replaces the weights. To run it, use the full "
                 "profile with internet access, or copy vgg16-397923af.pth into that folder.")
