@@ -36,8 +36,9 @@ def describe(x: object) -> str:
     return f"a {type(x).__name__}"
 
 
-def expect_image_batch(x: object, *, channels: int | None, who: str) -> torch.Tensor:
-    """Check that ``x`` is an image batch (N, C, H, W) with ``channels`` channels."""
+def expect_image_batch(x: object, *, channels: int | None, who: str, smallest: int = 1) -> torch.Tensor:
+    """Check that ``x`` is an image batch (N, C, H, W) with ``channels`` channels, at least ``smallest`` pixels a side
+    (a model that halves its input k times needs 2^k)."""
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
         hint = " Add a batch dimension with x.unsqueeze(0)." if isinstance(x, torch.Tensor) and x.ndim == 3 else ""
         raise InputShapeError(f"{who} expects an image batch of shape (N, C, H, W); it received {describe(x)}.{hint}")
@@ -51,6 +52,9 @@ def expect_image_batch(x: object, *, channels: int | None, who: str) -> torch.Te
     if not x.is_floating_point():
         raise InputShapeError(f"{who} expects floating-point images; it received {describe(x)}. "
                               "Convert uint8 images with cnncourse.data.to_float(x).")
+    if min(x.shape[-2:]) < smallest:
+        raise InputShapeError(f"{who} halves the image on its way to the head, so it needs at least {smallest} x "
+                              f"{smallest} pixels; it received {describe(x)}.")
     return x
 
 

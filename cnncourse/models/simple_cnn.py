@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..errors import InputShapeError, InputValueError
-from ..validate import describe, expect_image_batch, expect_whole_number
+from ..errors import InputValueError
+from ..validate import expect_image_batch, expect_whole_number
 from .parts import PooledLinearHead
 
 
@@ -34,10 +34,7 @@ class SmallCNN(nn.Module):
         self.head = PooledLinearHead(channels, num_classes)
 
     def forward_features(self, x: Tensor) -> Tensor:
-        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
-        if min(x.shape[-2:]) < self.smallest_input:
-            raise InputShapeError(f"{type(self).__name__} halves the image in each of its blocks, so it needs at least "
-                                  f"{self.smallest_input} x {self.smallest_input} pixels; got {describe(x)}.")
+        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__, smallest=self.smallest_input)
         return self.features(x)  # (N, widths[-1], H / 2^len(widths), W / 2^len(widths))
 
     def forward_head(self, features: Tensor) -> Tensor:

@@ -12,8 +12,7 @@ from typing import Sequence
 
 from torch import Tensor, nn
 
-from ..errors import InputShapeError
-from ..validate import describe, expect_image_batch
+from ..validate import expect_image_batch
 from .parts import PooledLinearHead
 
 Cfg = Sequence[int | str]
@@ -58,10 +57,7 @@ class VGG(nn.Module):
         self.head = PooledLinearHead(width, num_classes)
 
     def forward_features(self, x: Tensor) -> Tensor:
-        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
-        if min(x.shape[-2:]) < self.smallest_input:
-            raise InputShapeError(f"{type(self).__name__} halves the image at each of its pools, so it needs at least "
-                                  f"{self.smallest_input} x {self.smallest_input} pixels; got {describe(x)}.")
+        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__, smallest=self.smallest_input)
         return self.features(x)  # (N, last width, H / 2^pools, W / 2^pools)
 
     def forward_head(self, x: Tensor) -> Tensor:
