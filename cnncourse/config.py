@@ -62,10 +62,10 @@ _active: Profile | None = None
 
 
 # `full` is the default on a GPU at least as large as an A100: bf16 hardware and 100 or more multiprocessors (A100
-# 108, H100 and H200 132). By a count of its training FLOPs, `full`'s notebook 04 takes about 25 minutes on an
-# H100 and hours on Colab's T4 (compute capability 7.5, 40 multiprocessors, no bf16); a V100 (80), an L4 (58) and
-# consumer cards run `standard`, the lesson sized for a laptop, in minutes. The GPU's class decides, never a
-# timing: the choice, and with it every checkpoint's key, is the same from run to run.
+# 108, H100 and H200 132). By python -m cnncourse.cost, `full`'s notebooks 04 and 05 train for about 9 minutes each
+# on an H100 and 05 for about 1.5 hours on Colab's T4 (compute capability 7.5, 40 multiprocessors, no bf16); a V100
+# (80), an L4 (58) and consumer cards run `standard`, the lesson sized for a laptop, in minutes. The GPU's class
+# decides, never a timing: the choice, and with it every checkpoint's key, is the same from run to run.
 FULL_GPU_CAPABILITY = (8, 0)
 FULL_GPU_MULTIPROCESSORS = 100
 

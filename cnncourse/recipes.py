@@ -136,17 +136,20 @@ RECIPES: dict[str, dict[str, Recipe]] = {
     "resnet-cifar": _by_profile(_RESNET_CIFAR.but(epochs=4), _RESNET_CIFAR, _RESNET_FULL),
     # (at 150 steps in standard, seed 0, plain-20 without BN left chance at no learning rate of the grid, and its
     # landscape run stalled: nothing to compare with the BN net's)
+    # (full: 4,000 steps, ten epochs, for each of the grid's twelve runs and the two landscape runs; at 8,000, with
+    # 2,000 for the full-speed start, 04's trainings came to about 13 minutes on an H100 by python -m cnncourse.cost)
     "batch-norm-grid": _by_profile(_RESNET_CIFAR.but(steps=150, schedule=None),
                                    _RESNET_CIFAR.but(steps=300, schedule=None),
-                                   _RESNET_PAPER.but(steps=8000, schedule=None)),
+                                   _RESNET_PAPER.but(steps=4000, schedule=None)),
     # 04: ResNets started at full speed (constant lr, no warm-up): original against pre-activation blocks; 80 steps
     # on a CPU in both profiles (the claims are about the blow-up in the first 30 steps and where the nets stand
     # after it)
     "full-speed-start": _by_profile(*[_RESNET_CIFAR.but(steps=80, schedule=None)] * 2,
-                                    _RESNET_CIFAR.but(steps=2000, schedule=None)),
+                                    _RESNET_CIFAR.but(steps=1000, schedule=None)),
     # 05: the U-Net on ISBI 2012 (Adam rather than the paper's SGD with momentum 0.99 and batch 1)
+    # (full: 3,000 steps; at 4,000, 05's ten U-Nets came to about 12 minutes on an H100 by python -m cnncourse.cost)
     "unet-isbi": _by_profile(*(Recipe(steps=steps, batch_size=8, optimizer="adam", lr=3e-3, weight_decay=0.0)
-                               for steps in (100, 400, 4000))),
+                               for steps in (100, 400, 3000))),
     # 06: the convolutional autoencoder on MNIST
     "autoencoder": _by_profile(_CAE.but(steps=150), _CAE, _CAE.but(steps=6000)),
 }

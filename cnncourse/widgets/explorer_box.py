@@ -1,7 +1,9 @@
 """The box every explorer returns: its controls and picture live, plus a PNG of the picture it shows now.
 
 A notebook saves both in the cell's output. JupyterLab and Colab draw the live widget; a reader without a
-kernel (GitHub, a rendered page, a committed notebook) gets the PNG instead of a line of text.
+kernel (GitHub, a rendered page, a committed notebook) gets the PNG instead of a line of text. Colab keeps
+ipywidgets 7 (7.7.1 in its published package list), where a widget displays itself through ``_ipython_display_``
+rather than ``_repr_mimebundle_`` (ipywidgets 8): the box shows the same bundle either way.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import base64
 import io
 
 import ipywidgets as widgets
+from IPython.display import display
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
@@ -22,10 +25,23 @@ class ExplorerBox(widgets.VBox):
         self.picture_png: bytes | None = None
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
+        show_widget = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 8
+        bundle = show_widget(**kwargs) if show_widget is not None else self._widget_view(**kwargs)
         if self.picture_png is not None:
             bundle["image/png"] = base64.b64encode(self.picture_png).decode("ascii")
         return bundle
+
+    def _widget_view(self, **kwargs) -> dict:
+        """What ipywidgets 7 displays for a widget: its view, and a line of text for a reader without widgets."""
+        if hasattr(self, "_handle_displayed"):  # ipywidgets 7 runs the widget's on_displayed callbacks here
+            self._handle_displayed(**kwargs)
+        return {"text/plain": f"{type(self).__name__}(...)",
+                "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": self.model_id}}
+
+    if not hasattr(widgets.Widget, "_repr_mimebundle_"):  # ipywidgets 7: a widget displays itself
+        def _ipython_display_(self, **kwargs) -> None:
+            display(self._repr_mimebundle_(**kwargs), raw=True)
 
 
 def figure_png(figure: Figure, dpi: int = 100) -> bytes:
