@@ -71,3 +71,35 @@ def test_embeddings_need_matching_points_and_labels():
     _raises_naming(InputShapeError, "codes", lambda: analysis.pca_2d(torch.randn(1, 4)))
     _raises_naming(InputShapeError, "labels", lambda: analysis.nearest_centroid_accuracy(torch.randn(5, 2),
                                                                                          torch.zeros(4).long()))
+
+
+@settings(max_examples=40)
+@given(accuracies=st.lists(st.floats(-1, 2), min_size=1, max_size=5), intact=st.floats(0.2, 1.5))
+def test_kept_skill_is_a_share_of_the_intact_skill_or_refuses_values_outside_0_to_1(accuracies, intact):
+    if all(0 <= a <= 1 for a in accuracies) and intact <= 1:
+        kept = analysis.kept_skill(accuracies, intact, chance=0.1)
+        assert kept == pytest.approx((sum(accuracies) / len(accuracies) - 0.1) / (intact - 0.1))
+    else:  # a percentage (30 for 0.3) would give a skill kept of hundreds
+        _raises_naming(InputValueError, "accuracies", lambda: analysis.kept_skill(accuracies, intact, chance=0.1))
+
+
+def test_filter_and_receptive_field_measures_name_what_they_were_given():
+    _raises_naming(InputShapeError, "weight", lambda: analysis.colour_share(torch.randn(8, 3, 3)))
+    _raises_naming(InputShapeError, "weight", lambda: analysis.colour_share(torch.randn(8, 1, 3, 3)))  # gray: no colour
+    _raises_naming(InputShapeError, "weight", lambda: analysis.colour_share([[1.0]]))
+    _raises_naming(InputShapeError, "grad_map", lambda: analysis.nonzero_extent(torch.ones(3)))
+    _raises_naming(InputValueError, "tolerance", lambda: analysis.nonzero_extent(torch.ones(3, 3), tolerance=-1))
+    conv = torch.nn.Conv2d(1, 1, 3, padding=1)
+    _raises_naming(InputValueError, "size", lambda: analysis.gradient_receptive_field(conv, in_channels=1, size=0))
+    _raises_naming(InputTypeError, "in_channels", lambda: analysis.gradient_receptive_field(conv, in_channels=1.0))
+    assert analysis.nonzero_extent(analysis.gradient_receptive_field(conv, in_channels=1, size=9)) == (3, 3)
+
+
+def test_the_linear_probe_names_labels_and_settings_it_cannot_use():
+    labels = torch.tensor([0, 1, 0, 1, 0, 1])
+    codes = torch.randn(6, 4, generator=torch.Generator().manual_seed(0)) + 4.0 * labels[:, None]  # apart by class
+    probe = analysis.linear_probe_accuracy
+    _raises_naming(InputTypeError, "train_labels", lambda: probe(codes, labels.float(), codes, labels))
+    _raises_naming(InputValueError, "weight_decay", lambda: probe(codes, labels, codes, labels, weight_decay=-1))
+    _raises_naming(InputTypeError, "steps", lambda: probe(codes, labels, codes, labels, steps=10.5))
+    assert probe(codes, labels, codes, labels, steps=50) == 1.0  # two classes far apart, scored on themselves

@@ -14,7 +14,7 @@ from ..errors import InputTypeError, InputValueError
 from ..evaluation import default_prepare, evaluate
 from ..loop import Prepare
 from ..stored_results import stored_result
-from ..validate import expect_whole_number
+from ..validate import expect_whole_number, is_number
 
 
 def deletion_sweep(model: nn.Module, test, *, prepare: Prepare = default_prepare, precision: str = "fp32",
@@ -102,6 +102,9 @@ def kept_skill(accuracies: Sequence[float], intact: float, *, chance: float) -> 
         raise InputValueError("accuracies is empty: pass the accuracy after each deletion.")
     if not 0 <= chance < 1:
         raise InputValueError(f"chance is an accuracy in 0..1 (0.1 for ten classes); got {chance}.")
+    if not all(is_number(a) and 0 <= a <= 1 for a in [*accuracies, intact]):
+        raise InputValueError(f"accuracies and intact are accuracies in 0..1 (fractions, not percentages); got "
+                              f"accuracies {list(accuracies)} and intact {intact!r}.")
     if intact <= chance:
         raise InputValueError(f"The intact net ({intact:.3f}) is no better than chance ({chance:.3f}): nothing to "
                               "keep; intact must be above chance.")

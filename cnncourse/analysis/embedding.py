@@ -7,9 +7,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..errors import InputShapeError
+from ..errors import InputShapeError, InputTypeError, InputValueError
 from ..stored_results import stored_result
-from ..validate import describe
+from ..validate import describe, expect_whole_number, is_number
 
 
 def pca_2d(codes: Tensor) -> Tensor:
@@ -51,6 +51,12 @@ def linear_probe_accuracy(train_codes: Tensor, train_labels: Tensor, test_codes:
         raise InputShapeError(f"codes (N, ...) and labels (N,) must describe the same N > 0 items, train and test "
                               f"codes of the same size; got {describe(train_codes)}, {describe(train_labels)}, "
                               f"{describe(test_codes)}, {describe(test_labels)}.")
+    if train_labels.is_floating_point() or test_labels.is_floating_point():
+        raise InputTypeError(f"train_labels and test_labels must be class numbers (an integer tensor); got "
+                             f"{describe(train_labels)} and {describe(test_labels)}. Use labels.long().")
+    if not is_number(weight_decay) or not weight_decay >= 0:
+        raise InputValueError(f"weight_decay must be a number of 0 or more (1e-3 by default); got {weight_decay!r}.")
+    expect_whole_number(steps, name="steps", minimum=1)
     return stored_result(cache_name, lambda: _fit_linear_probe(train_codes, train_labels, test_codes, test_labels,
                                                                weight_decay, steps),
                          train_codes.detach(), train_labels, test_codes.detach(), test_labels, weight_decay, steps)

@@ -14,8 +14,9 @@ def colour_share(weight: Tensor) -> Tensor:
     0 means the filter weighs R, G and B alike (it sees only brightness); near 1 it compares colours.
     Filters with independent random weights give about (C_in - 1) / C_in, i.e. 2/3 for RGB.
     """
-    if weight.ndim != 4:
-        raise InputShapeError(f"colour_share expects a conv weight (C_out, C_in, k, k); got {describe(weight)}.")
+    if not isinstance(weight, Tensor) or weight.ndim != 4 or weight.shape[1] < 2 or not weight.is_floating_point():
+        raise InputShapeError(f"weight must be a conv weight (C_out, C_in, k, k) of floats with two or more input "
+                              f"channels (layer.weight of a first layer on colour images); got {describe(weight)}.")
     w = weight.detach().float()
     colour_part = w - w.mean(dim=1, keepdim=True)  # what remains after removing the channel average
     return colour_part.pow(2).sum(dim=(1, 2, 3)) / w.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-12)

@@ -15,7 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from ..config import seeded_generator
-from ..errors import InputValueError
+from ..errors import InputShapeError, InputValueError
+from ..validate import describe, expect_whole_number, is_number
 
 
 # layers that change no spatial geometry: they act on each pixel on its own
@@ -84,6 +85,8 @@ def gradient_receptive_field(model: nn.Module, *, in_channels: int, size: int = 
     Non-zero entries are the input pixels that the centre output pixel depends on. Random inputs
     (rather than one) make it unlikely that a ReLU switched off by chance hides a dependence.
     """
+    for name, value in (("in_channels", in_channels), ("size", size), ("samples", samples)):
+        expect_whole_number(value, name=name, minimum=1)
     generator = seeded_generator(seed)
     x = torch.randn(samples, in_channels, size, size, generator=generator, requires_grad=True)
     was_training = model.training
@@ -101,6 +104,11 @@ def gradient_receptive_field(model: nn.Module, *, in_channels: int, size: int = 
 
 def nonzero_extent(grad_map: Tensor, *, tolerance: float = 0.0) -> tuple[int, int]:
     """(height, width) of the bounding box of the entries of a 2-D map larger than ``tolerance``."""
+    if not isinstance(grad_map, Tensor) or grad_map.ndim != 2:
+        raise InputShapeError(f"grad_map must be a 2-D map (H, W), as gradient_receptive_field returns; got "
+                              f"{describe(grad_map)}.")
+    if not is_number(tolerance) or not tolerance >= 0:
+        raise InputValueError(f"tolerance must be a number of 0 or more (entries above it count); got {tolerance!r}.")
     rows = torch.nonzero(grad_map.abs().amax(dim=1) > tolerance)
     cols = torch.nonzero(grad_map.abs().amax(dim=0) > tolerance)
     if len(rows) == 0:
