@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnncourse.data.corruption import (MaskedPairs, NoisyPairs, add_gaussian_noise, add_noise_before_scaling,
                                        mask_square)
-from cnncourse.errors import InputShapeError, InputValueError
+from cnncourse.errors import InputShapeError, InputTypeError, InputValueError
 
 
 def grey_images(n: int = 32, value: int = 128) -> torch.Tensor:
@@ -93,3 +95,29 @@ def test_noisy_pairs_refuse_a_bad_level_when_built():
         NoisyPairs(-0.2)
     with pytest.raises(InputValueError, match="NoisyPairs"):
         NoisyPairs((0.1, float("nan")))
+
+
+@settings(max_examples=40)
+@given(size=st.integers(-2, 20), margin=st.integers(-2, 8), fill=st.floats(-0.5, 1.5))
+def test_mask_square_hides_a_square_that_fits_or_names_the_setting_that_does_not(size, margin, fill):
+    images = torch.rand(3, 1, 16, 16)
+    fits = size >= 1 and margin >= 0 and 0 <= fill <= 1 and size + 2 * margin <= 16
+    if not fits:
+        with pytest.raises(InputValueError) as caught:
+            mask_square(images, size, margin=margin, fill=fill)
+        assert any(name in str(caught.value) for name in ("size", "margin", "fill"))
+        return
+    masked, mask = mask_square(images, size, margin=margin, fill=fill, generator=torch.Generator().manual_seed(0))
+    assert (mask.sum(dim=(1, 2, 3)) == size * size).all() and (masked[mask] == fill).all()
+    assert torch.equal(masked[~mask], images[~mask])
+
+
+def test_corruptions_name_the_argument_they_cannot_use():
+    with pytest.raises(InputTypeError, match="size"):
+        mask_square(torch.rand(1, 1, 16, 16), 4.5)
+    with pytest.raises(InputShapeError, match="mask_square"):
+        mask_square(torch.rand(1, 16, 16), 4)
+    with pytest.raises(InputValueError, match="size"):
+        MaskedPairs(size=0)
+    with pytest.raises(InputValueError, match="noise standard deviation"):
+        add_noise_before_scaling(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), -1.0)

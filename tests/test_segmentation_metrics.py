@@ -5,7 +5,7 @@ import pytest
 import torch
 from skimage.metrics import adapted_rand_error
 
-from cnncourse.errors import InputShapeError
+from cnncourse.errors import InputShapeError, InputValueError
 from cnncourse.metrics.segmentation import (dice, foreground_iou, pixel_error, rand_error, rand_error_of_cells,
                                             scores_by_threshold, segmentation_scores, threshold_probabilities)
 
@@ -76,8 +76,11 @@ def test_scores_and_thresholding():
     scores = segmentation_scores(threshold_probabilities(probabilities), torch.tensor([[0, 1], [1, 1]]))
     assert set(scores) == {"pixel error", "foreground IoU", "Dice", "Rand error"}
     assert scores["pixel error"] == pytest.approx(0.25)
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        threshold_probabilities(probabilities, 50)
+    with pytest.raises(InputValueError, match="threshold .*between 0 and 1"):
+        threshold_probabilities(probabilities, 50)   # a percentage
+    with pytest.raises(InputValueError, match="threshold"):
+        threshold_probabilities(probabilities, "0.5")
+    assert threshold_probabilities(probabilities, torch.tensor(0.55)).tolist() == [[0, 1], [0, 1]]
 
 
 def test_probabilities_and_mismatched_shapes_are_explained():

@@ -15,8 +15,8 @@ import torch
 from torch import Tensor
 
 from ..config import seeded_generator
-from ..errors import InputShapeError
-from ..validate import describe, expect_noise_level, expect_unit_images
+from ..errors import InputShapeError, InputTypeError, InputValueError
+from ..validate import describe, expect_noise_level, expect_unit_images, expect_whole_number, is_number
 from ..ops import to_float
 
 
@@ -56,8 +56,10 @@ def add_noise_before_scaling(images: Tensor, noise_std: float, *, generator: tor
 
     The result is on the same 0..1 scale as ``add_gaussian_noise``, but its noise is 255 times weaker.
     """
-    if images.dtype != torch.uint8:
-        raise TypeError(f"add_noise_before_scaling shows a mistake made on uint8 (0..255) images; got {images.dtype}.")
+    if not isinstance(images, Tensor) or images.dtype != torch.uint8:
+        raise InputTypeError(f"add_noise_before_scaling shows a mistake made on uint8 (0..255) images: images must be "
+                             f"uint8; got {describe(images)}.")
+    expect_noise_level(noise_std, who="add_noise_before_scaling")
     noise = torch.randn(images.shape, generator=generator, device=images.device)
     return (images.float() + noise_std * noise).clamp(0.0, 255.0) / 255.0
 
@@ -70,9 +72,14 @@ def mask_square(images: Tensor, size: int, *, fill: float = 0.5, margin: int = 4
     filled with ``fill``: a grey the network can locate, where black would look like background.
     """
     clean = _as_unit_float(images, "mask_square")
+    _expect_square(size, fill)
+    expect_whole_number(margin, name="margin", minimum=0)
+    if clean.ndim != 4:
+        raise InputShapeError(f"mask_square expects an image batch (N, C, H, W); it received {describe(images)}.")
     n, _, height, width = clean.shape
-    if size < 1 or size + 2 * margin > min(height, width):
-        raise ValueError(f"A {size}x{size} square with margin {margin} does not fit into {height}x{width} images.")
+    if size + 2 * margin > min(height, width):
+        raise InputValueError(f"A {size}x{size} square with margin {margin} does not fit into {height}x{width} images: "
+                              "choose a smaller size or margin.")
     top = torch.randint(margin, height - margin - size + 1, (n,), generator=generator).to(clean.device)
     left = torch.randint(margin, width - margin - size + 1, (n,), generator=generator).to(clean.device)
     rows = torch.arange(height, device=clean.device).view(1, height, 1)
@@ -81,6 +88,13 @@ def mask_square(images: Tensor, size: int, *, fill: float = 0.5, margin: int = 4
               & (cols >= left.view(-1, 1, 1)) & (cols < left.view(-1, 1, 1) + size))  # (N, H, W)
     mask = inside.unsqueeze(1)  # (N, 1, H, W)
     return torch.where(mask, torch.full_like(clean, fill), clean), mask
+
+
+def _expect_square(size: int, fill: float) -> None:
+    expect_whole_number(size, name="size", minimum=1)
+    if not is_number(fill) or not 0 <= fill <= 1:
+        raise InputValueError(f"fill is the grey the square is filled with, a number in 0..1 (0.5 by default); "
+                              f"got {fill!r}.")
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,9 @@ class MaskedPairs:
 
     size: int = 10
     fill: float = 0.5
+
+    def __post_init__(self) -> None:
+        _expect_square(self.size, self.fill)
 
     def __call__(self, images: Tensor, labels: Tensor, train: bool = False) -> tuple[Tensor, Tensor]:
         clean = to_float(images)

@@ -6,6 +6,7 @@ error, IoU and Dice pool all pixels of the stack; the Rand error is computed per
 
 from __future__ import annotations
 
+import numbers
 from typing import Sequence
 
 import numpy as np
@@ -16,7 +17,7 @@ from skimage.metrics import adapted_rand_error
 from skimage.segmentation import expand_labels
 from torch import Tensor
 
-from ..errors import InputShapeError
+from ..errors import InputShapeError, InputValueError
 
 Mask = Tensor | np.ndarray
 
@@ -107,8 +108,10 @@ def scores_by_threshold(probabilities: Tensor, target: Mask, thresholds: Sequenc
 
 def threshold_probabilities(probabilities: Tensor, threshold: float = 0.5) -> Tensor:
     """Foreground where the predicted probability exceeds ``threshold``: a 0/1 uint8 mask of the same shape."""
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must lie between 0 and 1; got {threshold}.")
+    number = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool) or (
+        isinstance(threshold, Tensor) and threshold.ndim == 0)
+    if not number or not 0.0 <= threshold <= 1.0:
+        raise InputValueError(f"threshold must be a probability between 0 and 1; got {threshold!r}.")
     return (torch.as_tensor(probabilities) > threshold).to(torch.uint8)
 
 
