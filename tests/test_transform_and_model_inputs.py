@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cnncourse import analysis, metrics, models
 from cnncourse.data.transforms import denormalize, normalize, random_crop
+from cnncourse.models.unet import UNet
 from cnncourse.errors import CourseError, InputShapeError, InputTypeError, InputValueError
 
 MEAN, STD = (0.5, 0.4, 0.3), (0.2, 0.25, 0.3)
@@ -76,3 +77,16 @@ def test_small_cnn_and_vgg_name_their_smallest_input_and_widths():
 def test_resnet_depth_and_parameter_counts_answer_in_the_course_types():
     _raises_naming(InputValueError, "depth", lambda: models.CifarResNet(21))
     _raises_naming(InputTypeError, "count_parameters", lambda: analysis.count_parameters("vgg16"))
+
+
+@pytest.mark.parametrize("build, name", [
+    (lambda: models.vgg_small(num_classes=0), "num_classes"),
+    (lambda: models.inception_small(num_classes=0), "num_classes"),
+    (lambda: models.resnet20(num_classes=2.0), "num_classes"),
+    (lambda: UNet(depth=0), "depth"),
+    (lambda: UNet(base_width=2.5), "base_width"),
+    (lambda: UNet(padding="full"), "padding"),
+])
+def test_a_model_that_cannot_be_built_says_which_setting(build, name):
+    with pytest.raises((InputValueError, InputTypeError), match=name):
+        build()

@@ -7,11 +7,14 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
+from ..validate import expect_whole_number
+
 
 class PooledLinearHead(nn.Sequential):
     """Global average pool, flatten, one linear layer: (N, C, H, W) -> (N, num_classes)."""
 
     def __init__(self, in_channels: int, num_classes: int) -> None:
+        expect_whole_number(num_classes, name="num_classes", minimum=1)
         super().__init__(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, num_classes))
 
 

@@ -11,8 +11,8 @@ import torch
 from torch import Tensor, nn
 from torchvision.transforms.v2.functional import center_crop
 
-from ..errors import InputShapeError
-from ..validate import describe, expect_image_batch
+from ..errors import InputShapeError, InputValueError
+from ..validate import describe, expect_image_batch, expect_whole_number
 from .parts import record_shapes
 
 PADDING_MODES = ("same", "valid")
@@ -38,9 +38,10 @@ class UNet(nn.Module):
                  padding: str = "valid", batch_norm: bool = False) -> None:
         super().__init__()
         if padding not in PADDING_MODES:
-            raise ValueError(f"padding must be one of {PADDING_MODES}, not {padding!r}.")
-        if depth < 1 or base_width < 1:
-            raise ValueError(f"depth and base_width must be positive; got depth={depth}, base_width={base_width}.")
+            raise InputValueError(f"padding must be one of {PADDING_MODES}, not {padding!r}.")
+        for name, value in (("in_channels", in_channels), ("num_classes", num_classes), ("depth", depth),
+                            ("base_width", base_width)):
+            expect_whole_number(value, name=name, minimum=1)
         self.in_channels, self.num_classes = in_channels, num_classes
         self.depth, self.base_width, self.padding = depth, base_width, padding
         widths = [base_width * 2**level for level in range(depth + 1)]  # e.g. 64, 128, 256, 512, 1024
