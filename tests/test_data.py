@@ -10,7 +10,7 @@ import torch
 import torchvision
 from PIL import Image
 
-from cnncourse import data
+from cnncourse import data, errors
 from cnncourse.data.cache import atomic_path, cached_tensors
 from cnncourse.errors import DataIntegrityError, DataNotFoundError, InputShapeError, InputValueError
 
@@ -92,7 +92,7 @@ def test_subset_is_balanced_and_seeded(needs_data):
     assert torch.equal(small.images, train.subset(7, seed=1).images)
     assert not torch.equal(small.images, train.subset(7, seed=2).images)
     assert train.subset(None) is train
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="1 or more"):
         train.subset(0)
 
 
@@ -104,7 +104,7 @@ def test_sample_draws_that_many_images_in_their_order_and_keeps_a_smaller_set_wh
     assert positions == sorted(positions)  # the original order, so a sample of a sample is one of the source
     assert not torch.equal(sample.labels, train.sample(500, seed=2).labels)
     assert train.sample(len(train)) is train and train.sample(None) is train and sample.sample(10_000) is sample
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="1 or more"):
         train.sample(0)
 
 
@@ -112,7 +112,7 @@ def test_select_classes_relabels_in_given_order(needs_data):
     pets = data.load_cifar10("test").select_classes(["dog", "cat"])
     assert pets.classes == ("dog", "cat")
     assert pets.counts() == {"dog": 86, "cat": 103} or len(data.load_cifar10("test")) == 10_000
-    with pytest.raises(ValueError, match="Unknown class name"):
+    with pytest.raises(ValueError, match="unknown class name"):
         pets.select_classes(["unicorn"])
 
 
@@ -298,3 +298,29 @@ def test_a_partly_filled_isbi_folder_says_which_files_are_missing(needs_data, tm
     monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
     with pytest.raises(DataIntegrityError, match=r"incomplete: 1 of 90 files are missing \(e.g. train/label/7.png\)"):
         data.load_isbi2012("train", download=False)
+
+
+def _tiny_split() -> data.ImageData:
+    return data.ImageData(torch.randint(0, 256, (10, 3, 8, 8), dtype=torch.uint8), torch.arange(10) % 2, ("a", "b"),
+                          "train", "tiny")
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda d: d.take(torch.tensor([20])), "InputValueError", "index"),
+    (lambda d: d.take(torch.tensor([1.0])), "InputTypeError", "index"),
+    (lambda d: d.take(torch.ones(5, dtype=torch.bool)), "InputShapeError", "index"),
+    (lambda d: d.subset(2.5), "InputTypeError", "per_class"),
+    (lambda d: d.subset(0), "InputValueError", "per_class"),
+    (lambda d: d.sample(0), "InputValueError", "count"),
+    (lambda d: d.select_classes(["zebra"]), "InputValueError", "names"),
+    (lambda d: d.split_off(1.5), "InputValueError", "fraction"),
+])
+def test_a_split_names_the_argument_it_cannot_use(call, error, name):
+    with pytest.raises(getattr(errors, error), match=name):
+        call(_tiny_split())
+
+
+def test_take_keeps_positions_from_the_end_and_boolean_masks():
+    split = _tiny_split()
+    assert split.take(torch.tensor([-1, 0])).labels.tolist() == [1, 0]
+    assert len(split.take(split.labels == 1)) == 5

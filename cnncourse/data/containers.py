@@ -9,11 +9,26 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..config import seeded_generator
-from ..errors import DataIntegrityError, InputShapeError, InputValueError
-from ..validate import describe
+from ..errors import DataIntegrityError, InputShapeError, InputTypeError, InputValueError
+from ..validate import describe, expect_whole_number, is_number
 
 
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601: the brightness a gray image keeps of R, G and B
+
+
+def _expect_index(index: object, length: int) -> None:
+    """``index`` picks from ``length`` items: whole-number positions in range, or a boolean mask of that length."""
+    if isinstance(index, Tensor) and index.dtype == torch.bool:
+        if index.shape != (length,):
+            raise InputShapeError(f"index as a boolean mask needs one entry per image, shape ({length},); got "
+                                  f"{describe(index)}.")
+        return
+    if not isinstance(index, Tensor) or index.is_floating_point() or index.is_complex() or index.ndim != 1:
+        raise InputTypeError(f"index must be a 1-D tensor of positions (torch.arange, torch.randperm) or a boolean "
+                             f"mask; got {describe(index)}.")
+    if len(index) and not (-length <= int(index.min()) and int(index.max()) < length):
+        raise InputValueError(f"index holds positions from {int(index.min())} to {int(index.max())}, outside the "
+                              f"{length} images (0..{length - 1}).")
 
 
 @dataclass(frozen=True)
@@ -63,14 +78,14 @@ class ImageData:
 
     def take(self, index: Tensor) -> "ImageData":
         """The images at ``index`` (a tensor of positions or a boolean mask)."""
+        _expect_index(index, len(self))
         return replace(self, images=self.images[index], labels=self.labels[index])
 
     def subset(self, per_class: int | None, *, seed: int = 0) -> "ImageData":
         """A class-balanced random subset with at most ``per_class`` images of each class (None keeps all)."""
         if per_class is None:
             return self
-        if per_class < 1:
-            raise ValueError(f"per_class must be a positive number of images, not {per_class}.")
+        expect_whole_number(per_class, name="per_class", minimum=1)
         generator = seeded_generator(seed)
         order = torch.randperm(len(self), generator=generator)
         keep = [order[self.labels[order] == c][:per_class] for c in range(self.num_classes)]
@@ -78,17 +93,18 @@ class ImageData:
 
     def sample(self, count: int | None, *, seed: int = 0) -> "ImageData":
         """At most ``count`` images drawn at random, kept in their order; None, or ``count`` >= len, keeps all."""
-        if count is None or count >= len(self):
+        if count is None:
             return self
-        if count < 1:
-            raise ValueError(f"count must be a positive number of images, not {count}.")
+        expect_whole_number(count, name="count", minimum=1)
+        if count >= len(self):
+            return self
         return self.take(torch.randperm(len(self), generator=seeded_generator(seed))[:count].sort().values)
 
     def select_classes(self, names: list[str] | tuple[str, ...]) -> "ImageData":
         """Only the images of the classes ``names``, relabelled 0..len(names)-1 in that order."""
         unknown = [n for n in names if n not in self.classes]
         if unknown:
-            raise ValueError(f"Unknown class name(s) {unknown}; this dataset has {list(self.classes)}.")
+            raise InputValueError(f"names holds unknown class name(s) {unknown}; this dataset has {list(self.classes)}.")
         old_ids = torch.tensor([self.classes.index(n) for n in names])
         keep = torch.isin(self.labels, old_ids)
         new_label = torch.full((self.num_classes,), -1, dtype=torch.long)
@@ -97,6 +113,9 @@ class ImageData:
 
     def split_off(self, fraction: float, *, seed: int = 0) -> tuple["ImageData", "ImageData"]:
         """Split into (rest, held_out) with ``fraction`` of the images held out, at random."""
+        if not is_number(fraction) or not 0 <= fraction <= 1:
+            raise InputValueError(f"fraction is the share of the images held out, a number in 0..1 (0.3 holds out "
+                                  f"30%); got {fraction!r}.")
         generator = seeded_generator(seed)
         order = torch.randperm(len(self), generator=generator)
         n_held = int(round(fraction * len(self)))
@@ -149,12 +168,16 @@ class SegmentationData:
 
     def take(self, positions: list[int]) -> "SegmentationData":
         """The slices at ``positions`` (positions in this split, not slice ids)."""
+        if not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p < len(self) for p in positions):
+            raise InputValueError(f"positions must be whole numbers in 0..{len(self) - 1}, positions in this split "
+                                  f"of {len(self)} slices; got {list(positions)}.")
         index = torch.tensor(positions, dtype=torch.long)
         masks = None if self.masks is None else self.masks[index]
         return replace(self, images=self.images[index], masks=masks, ids=tuple(self.ids[p] for p in positions))
 
     def corner(self, size: int) -> "SegmentationData":
         """Every slice cut to its top-left ``size`` x ``size`` pixels."""
+        expect_whole_number(size, name="size", minimum=1)
         masks = None if self.masks is None else self.masks[:, :size, :size]
         return replace(self, images=self.images[..., :size, :size], masks=masks)
 
