@@ -33,8 +33,8 @@ from pathlib import Path
 
 from .config import pick_device
 from .precision import automatic_precision
+from .study import cell_times, learner_sized_cifar10
 
-CIFAR10_SIZES = {"train": 50_000, "test": 10_000}  # the splits a learner downloads
 TIMED_STEPS = 3  # after one counted step (which also warms up): their median is a step here
 # CIFAR ResNets measured on an H100 (NOTES.md, 2026-11-28: bf16 autocast, channels_last, data on the GPU, batch
 # 128): ResNet-20 about 34,000 img/s, ResNet-56 about 21,000 img/s; both launch-bound. A line through the two
@@ -165,22 +165,6 @@ def _now(device) -> float:
     return time.perf_counter()
 
 
-def _learner_sized_cifar10() -> None:
-    """Make ``data.load_cifar10`` give a learner's 50,000 training and 10,000 test images (local ones repeated)."""
-    import torch
-
-    from . import data
-
-    local_loader = data.load_cifar10
-
-    def load_cifar10(split: str = "train", **options):
-        dataset = local_loader(split, **options)
-        wanted = CIFAR10_SIZES[split]
-        return dataset if len(dataset) >= wanted else dataset.take(torch.arange(wanted) % len(dataset))
-
-    data.load_cifar10 = load_cifar10
-
-
 def _isbi_corners() -> None:
     """Make ``data.load_isbi2012`` cut every slice to a tiny run's corner: a U-Net step costs what its crop costs."""
     from . import data
@@ -193,7 +177,7 @@ def _isbi_corners() -> None:
 def start_planning(path: str) -> None:
     """Called by the cost command's first cell inside the kernel."""
     _Planner(Path(path))
-    _learner_sized_cifar10()
+    learner_sized_cifar10(("train", "test"))
     _isbi_corners()
 
 
@@ -232,8 +216,6 @@ def _minutes(seconds: float) -> str:
 
 def report(name: str, settings: str, notebook, plans: list[PlannedRun]) -> str:
     """The cost command's printout: totals per device, then every planned run."""
-    from .study import cell_times
-
     resnet50 = resnet50_training_flops()
     cells = cell_times(notebook)
     cell_of = [next((c.index for c in cells if c.ran(run.finished_at)), "?") for run in plans]

@@ -27,7 +27,7 @@ from pathlib import Path
 from .config import pick_device
 from .precision import automatic_precision
 
-CIFAR10_TEST_IMAGES = 10_000  # the test split a learner downloads
+CIFAR10_SIZES = {"train": 50_000, "test": 10_000}  # the splits a learner downloads
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ class _RunRecorder:
         return history
 
 
-def _learner_test_set() -> None:
-    """Make ``data.load_cifar10('test')`` repeat the local test images up to a learner's 10,000."""
+def learner_sized_cifar10(splits: tuple[str, ...]) -> None:
+    """Make ``data.load_cifar10`` give a learner's number of images for ``splits`` (local images repeated)."""
     import torch
 
     from . import data
@@ -85,9 +85,10 @@ def _learner_test_set() -> None:
 
     def load_cifar10(split: str = "train", **options):
         dataset = local_loader(split, **options)
-        if split != "test" or len(dataset) >= CIFAR10_TEST_IMAGES:
+        wanted = CIFAR10_SIZES[split]
+        if split not in splits or len(dataset) >= wanted:
             return dataset
-        return dataset.take(torch.arange(CIFAR10_TEST_IMAGES) % len(dataset))
+        return dataset.take(torch.arange(wanted) % len(dataset))
 
     data.load_cifar10 = load_cifar10
 
@@ -96,7 +97,7 @@ def start_recording(path: str, learner_test_set: bool) -> None:
     """Called by the study's first cell inside the kernel."""
     _RunRecorder(Path(path))
     if learner_test_set:
-        _learner_test_set()
+        learner_sized_cifar10(("test",))
 
 
 def read_records(path: Path) -> list[TrainingRecord]:
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             notebook, peak = run_notebook(path, env, records, not args.local_test_set, args.timeout)
             runs = read_records(records)
         test_set = "the local CIFAR-10 test set" if args.local_test_set else \
-            f"CIFAR-10 test set repeated to a learner's {CIFAR10_TEST_IMAGES:,}"
+            f"CIFAR-10 test set repeated to a learner's {CIFAR10_SIZES['test']:,}"
         settings = (f"{args.profile}, seed {args.seed}, {precision}, {args.threads} thread(s), "
                     f"empty cache, {test_set}")
         print(report(path.name, settings, notebook, peak, runs), "\n", flush=True)

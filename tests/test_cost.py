@@ -6,7 +6,7 @@ import os
 import nbformat
 import pytest
 
-from cnncourse import cost
+from cnncourse import cost, study
 
 TRAINING_CELL = """\
 import torch
@@ -71,9 +71,9 @@ def test_cifar10_is_sized_as_a_learner_has_it(needs_data):
     from cnncourse import data
 
     local = data.load_cifar10("train")
-    cost._learner_sized_cifar10()
+    study.learner_sized_cifar10(("train", "test"))
     try:
-        assert len(data.load_cifar10("train")) == max(len(local), cost.CIFAR10_SIZES["train"])
-        assert len(data.load_cifar10("test")) == cost.CIFAR10_SIZES["test"]
+        assert len(data.load_cifar10("train")) == max(len(local), study.CIFAR10_SIZES["train"])
+        assert len(data.load_cifar10("test")) == study.CIFAR10_SIZES["test"]
     finally:
         data.load_cifar10 = data.datasets.load_cifar10

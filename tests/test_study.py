@@ -45,10 +45,10 @@ def test_the_learner_test_set_repeats_local_images_to_ten_thousand(needs_data):
     from cnncourse import data
 
     local = data.load_cifar10("test")
-    study._learner_test_set()
+    study.learner_sized_cifar10(("test",))
     try:
         repeated = data.load_cifar10("test")
-        assert len(repeated) == max(len(local), study.CIFAR10_TEST_IMAGES)
+        assert len(repeated) == max(len(local), study.CIFAR10_SIZES["test"])
         assert repeated.images[len(local)].equal(local.images[0])
         assert len(data.load_cifar10("train")) == len(data.datasets.load_cifar10("train"))
     finally:
