@@ -32,6 +32,8 @@ def threads_per_worker() -> int:
 
 if "PYTEST_XDIST_WORKER" in os.environ:  # in each worker; its notebook kernels inherit the setting
     os.environ.setdefault("CNNCOURSE_THREADS", str(threads_per_worker()))
+    from cnncourse.config import apply_thread_setting
+    apply_thread_setting()  # the unit tests' own torch; a notebook applies it in its first cell (start_lesson)
 
 # Notebooks that take minutes under nbval in smoke on 2 cores (python -m cnncourse.study ... --profile smoke);
 # the others take well under a minute each.

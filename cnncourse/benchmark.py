@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from . import data, models
-from .config import pick_device
+from .config import apply_thread_setting, pick_device
 from .data.transforms import CIFAR10_MEAN, CIFAR10_STD, Preprocess
 from .environment import peak_resident_memory_mb
 from .recipes import Recipe
@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--one", choices=("course", "reference", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, default=128, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    apply_thread_setting()  # CNNCOURSE_THREADS, in this process and in each run it starts
     if args.one:
         print(json.dumps(run_one(args.one, args.models, args.steps, args.workers, args.batch_size)))
         return

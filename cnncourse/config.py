@@ -94,16 +94,17 @@ def default_profile_name() -> str:
 def profile_reason() -> str:
     """Why the active profile is the one in use, and how to ask for another."""
     if _active is not None:
-        return f"chosen with set_profile({_active.name!r}); set_profile(None) goes back to the default"
+        return (f"chosen in this session (start_lesson(profile={_active.name!r}) or set_profile); set_profile(None) "
+                "goes back to the default")
     if os.environ.get(PROFILE_ENV, "").strip():
         return f"chosen with {PROFILE_ENV}={os.environ[PROFILE_ENV].strip()}"
     if not torch.cuda.is_available():
-        return (f"the default without a CUDA GPU; {PROFILE_ENV}=smoke for a quick look; the papers' scale "
-                "('full') wants an A100-class GPU")
+        return (f"the default without a CUDA GPU; start_lesson(profile='smoke') or {PROFILE_ENV}=smoke for a quick "
+                "look; the papers' scale ('full') wants an A100-class GPU")
     if gpu_runs_full():
         return (f"the default on {gpu_class()}; {PAPER_ENV}=1 trains with the papers' exact schedules (hours)")
     return (f"the default on {gpu_class()}: smaller than an A100, where the papers' scale ('full') would take "
-            f"hours; ask for it with {PROFILE_ENV}=full or set_profile('full')")
+            f"hours; ask for it with {PROFILE_ENV}=full or start_lesson(profile='full')")
 
 
 def get_profile(name: str | None = None) -> Profile:
@@ -115,7 +116,7 @@ def get_profile(name: str | None = None) -> Profile:
     except KeyError:
         raise ValueError(
             f"Unknown profile {name!r}. Choose one of {sorted(PROFILES)} "
-            f"(for example set_profile('smoke') or the environment variable {PROFILE_ENV}=smoke)."
+            f"(for example start_lesson(profile='smoke') or the environment variable {PROFILE_ENV}=smoke)."
         ) from None
 
 
@@ -232,6 +233,3 @@ def apply_thread_setting() -> int:
             raise ValueError(f"{THREADS_ENV} must be a positive whole number of threads, not {value!r}.")
         torch.set_num_threads(int(value))
     return torch.get_num_threads()
-
-
-apply_thread_setting()

@@ -31,7 +31,17 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import nbformat
+import torch
+import torchvision
+from nbclient import NotebookClient
+from torch.utils.flop_counter import FlopCounterMode
+
+from . import data, train
+from .callbacks import StepHook
 from .config import pick_device
+from .data.datasets import TINY_SLICE_SIZE
+from .evaluation import as_tensors
 from .precision import automatic_precision
 from .study import cell_times, learner_sized_cifar10
 
@@ -108,10 +118,6 @@ def gpu_seconds(run: PlannedRun, gpu: ReferenceGPU, resnet50_training_flops: flo
 
 def resnet50_training_flops() -> float:
     """FLOPs of one training image of torchvision's ResNet-50 at 224x224, counted as a step here is counted."""
-    import torch
-    import torchvision
-    from torch.utils.flop_counter import FlopCounterMode
-
     with torch.device("meta"):
         model = torchvision.models.resnet50()
         images = torch.zeros(1, 3, 224, 224)
@@ -125,18 +131,10 @@ class _Planner:
     """Stands in for ``train._train`` in the kernel: records each run, trains a few timed steps of it."""
 
     def __init__(self, path: Path):
-        from . import train
-
         self.path, self.inner = path, train._train
         train._train = self._plan
 
     def _plan(self, model, inputs, targets, run, val, metrics, device, label, callbacks, resume, description):
-        import torch
-        from torch.utils.flop_counter import FlopCounterMode
-
-        from .callbacks import StepHook
-        from .evaluation import as_tensors
-
         steps = run.recipe.total_steps(len(inputs))
         counter = FlopCounterMode(display=False)
         with counter:  # one step, counted: what a step of this run computes, the optimizer's update included
@@ -158,8 +156,6 @@ class _Planner:
 
 
 def _now(device) -> float:
-    import torch
-
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return time.perf_counter()
@@ -167,9 +163,6 @@ def _now(device) -> float:
 
 def _isbi_corners() -> None:
     """Make ``data.load_isbi2012`` cut every slice to a tiny run's corner: a U-Net step costs what its crop costs."""
-    from . import data
-    from .data.datasets import TINY_SLICE_SIZE
-
     local_loader = data.load_isbi2012
     data.load_isbi2012 = lambda *args, **options: local_loader(*args, **options).corner(TINY_SLICE_SIZE)
 
@@ -190,8 +183,6 @@ def read_plans(path: Path) -> list[PlannedRun]:
 
 def run_notebook(path: Path, env: dict[str, str], plans: Path, timeout: int):
     """Execute the notebook with the planner in front of its first cell, on through cells that fail."""
-    import nbformat
-    from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
     first = nbformat.v4.new_code_cell(f"import cnncourse.cost\ncnncourse.cost.start_planning({str(plans)!r})")

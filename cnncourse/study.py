@@ -22,8 +22,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import nbformat
+import torch
+from nbclient import NotebookClient
+
+from . import data, train
 from .config import pick_device
 from .precision import automatic_precision
 
@@ -48,8 +54,6 @@ class _RunRecorder:
     """Wraps ``train._train`` and ``train.evaluate`` in the kernel to time each run and its validation."""
 
     def __init__(self, path: Path):
-        from . import train
-
         self.path, self.train = path, train
         self.val_seconds, self.val_images = 0.0, 0
         self.inner_train, self.inner_evaluate = train._train, train.evaluate
@@ -77,10 +81,6 @@ class _RunRecorder:
 
 def learner_sized_cifar10(splits: tuple[str, ...]) -> None:
     """Make ``data.load_cifar10`` give a learner's number of images for ``splits`` (local images repeated)."""
-    import torch
-
-    from . import data
-
     local_loader = data.load_cifar10
 
     def load_cifar10(split: str = "train", **options):
@@ -120,8 +120,6 @@ class CellTime:
 
 def cell_times(notebook) -> list[CellTime]:
     """Each executed code cell's wall time, from the timestamps nbclient stores in its metadata."""
-    from datetime import datetime
-
     times = []
     study_cells = sum(1 for cell in notebook.cells if cell.get("metadata", {}).get("study"))
     for index, cell in enumerate(notebook.cells, start=-study_cells):
@@ -139,8 +137,6 @@ def cell_times(notebook) -> list[CellTime]:
 
 def run_notebook(path: Path, env: dict[str, str], records: Path, learner_test_set: bool, timeout: int):
     """Execute the notebook with the recorder in front of its first cell; return it and the kernel's peak memory."""
-    import nbformat
-    from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
     first = nbformat.v4.new_code_cell(f"import cnncourse.study\ncnncourse.study.start_recording({str(records)!r}, "

@@ -98,7 +98,13 @@ def expect_unit_images(x: torch.Tensor, *, who: str) -> torch.Tensor:
 
 def expect_noise_level(noise_std: object, *, who: str) -> torch.Tensor:
     """Check that a noise level (one number, or one per image) is finite and not negative; return it as a tensor."""
-    std = torch.as_tensor(noise_std, dtype=torch.float32)
+    if is_number(noise_std) or isinstance(noise_std, (list, tuple)) and all(map(is_number, noise_std)):
+        std = torch.tensor(noise_std, dtype=torch.float32)
+    elif isinstance(noise_std, torch.Tensor) and noise_std.dtype != torch.bool and not noise_std.is_complex():
+        std = noise_std.float()
+    else:
+        raise InputTypeError(f"{who} expects a noise standard deviation: a number such as 0.3, or one per image "
+                             f"(a list or a tensor of numbers); it received {describe(noise_std)}.")
     if std.ndim > 1 or not torch.isfinite(std).all() or (std < 0).any():
         raise InputValueError(f"{who} expects a noise standard deviation >= 0 (one number, or one per image); "
                               f"it received {noise_std!r}.")

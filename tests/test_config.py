@@ -1,6 +1,9 @@
 """Profiles, seeds, device choice and folders."""
 
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -90,7 +93,7 @@ def test_the_reason_names_set_profile_and_the_cpu_default(monkeypatch):
     assert "without a CUDA GPU" in config.profile_reason()
     try:
         cnncourse.set_profile("smoke")
-        assert "set_profile('smoke')" in config.profile_reason()
+        assert "start_lesson(profile='smoke')" in config.profile_reason()
     finally:
         cnncourse.set_profile(None)
 
@@ -158,3 +161,19 @@ def test_shown_path_writes_the_home_folder_as_a_tilde(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert config.shown_path(tmp_path / ".cache" / "cnncourse") == str(Path("~") / ".cache" / "cnncourse")
     assert config.shown_path("/srv/data/cifar10") == str(Path("/srv/data/cifar10"))   # outside home: as it is
+
+
+def test_importing_the_package_leaves_threads_and_figure_style_alone(tmp_path):
+    """Only start_lesson() acts on the session: an import in someone's own script changes nothing outside it."""
+    code = ("import matplotlib, torch; before = (torch.get_num_threads(), dict(matplotlib.rcParams)); "
+            "import cnncourse, cnncourse.plot, cnncourse.widgets; "
+            "assert (torch.get_num_threads(), dict(matplotlib.rcParams)) == before, 'the import changed the session'; "
+            "session = cnncourse.start_lesson(seed=3); "
+            "assert torch.get_num_threads() == 1 and matplotlib.rcParams['font.size'] == 12; "
+            "assert session.seed == 5 and session.threads == 1 and session.profile.name == 'smoke'; "
+            "print(session)")
+    env = {**os.environ, "CNNCOURSE_THREADS": "1", "CNNCOURSE_SEED": "2", "CNNCOURSE_PROFILE": "smoke",
+           "MPLBACKEND": "agg"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "seeds from 5 (CNNCOURSE_SEED shifts them), 1 CPU thread for torch" in result.stdout

@@ -90,6 +90,17 @@ def test_noise_refuses_what_it_cannot_handle():
         add_gaussian_noise(torch.full((2, 1, 4, 4), 255.0), 0.1)
 
 
+@pytest.mark.parametrize("level", ["0.3", True, None, [0.1, "a"], torch.tensor([True, False]), 0.3j])
+def test_a_noise_level_that_is_not_a_number_is_named(level):
+    with pytest.raises(InputTypeError, match="add_gaussian_noise expects a noise standard deviation"):
+        add_gaussian_noise(torch.zeros(2, 1, 4, 4), level)
+
+
+def test_a_noise_level_may_be_a_number_a_list_or_a_tensor():
+    for level in (0, 0.2, [0.0, 0.2], (0.0, 0.2), torch.tensor([0.0, 0.2]), torch.tensor([0, 1])):
+        assert add_gaussian_noise(torch.full((2, 1, 4, 4), 0.5), level).shape == (2, 1, 4, 4)
+
+
 def test_noisy_pairs_refuse_a_bad_level_when_built():
     with pytest.raises(InputValueError, match="NoisyPairs"):
         NoisyPairs(-0.2)

@@ -20,7 +20,7 @@ FLOORS = [
     {"analysis", "train"},
     {"course_runs", "environment", "experiments", "notebook_setup"},
     {"exercises", "plot"},
-    {"benchmark", "robustness", "study", "widgets"},
+    {"benchmark", "lesson", "robustness", "study", "widgets"},
     {"cost"},  # the study's cell timing
     {"site", "__init__"},
 ]

@@ -209,9 +209,11 @@ def test_value_table_writes_every_cell_and_marks_diverged_runs():
         plot.value_table({"a": {"b": float("nan")}})
 
 
-def test_importing_plot_sets_the_course_text_sizes():
-    assert matplotlib.rcParams["font.size"] == plot.style.COURSE_STYLE["font.size"] == 12
-    assert min(matplotlib.rcParams[key] for key in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize")) >= 11
+def test_the_course_style_sets_its_text_sizes():
+    with matplotlib.rc_context():
+        plot.use_course_style()
+        assert matplotlib.rcParams["font.size"] == plot.style.COURSE_STYLE["font.size"] == 12
+        assert min(matplotlib.rcParams[key] for key in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize")) >= 11
 
 
 def test_figures_are_at_most_the_course_width():

@@ -8,7 +8,7 @@ import torch
 from scipy import ndimage
 from skimage.measure import label
 
-from cnncourse.errors import InputShapeError
+from cnncourse.errors import InputShapeError, InputValueError
 from cnncourse.data.segmentation import (ISBI2012_MEAN, ISBI2012_STD, SegmentationAugment, border_weight_map,
                                          class_balance_weights, elastic_displacement, training_targets)
 from cnncourse.baselines import best_global_threshold, threshold_baseline
@@ -138,3 +138,20 @@ def test_error_breakdown_on_a_toy_slice():
     assert result["share of errors near membranes"] == 1.0
     assert result["error rate on dark interior pixels"] == 0.0
     assert result["share of interior pixels that are dark"] == pytest.approx(1 / 72)
+
+
+@pytest.mark.parametrize("change, error, named", [
+    (dict(near=-1.0), InputValueError, "near"), (dict(near="2"), InputValueError, "near"),
+    (dict(dark_threshold=300), InputValueError, "dark_threshold"), (dict(dark_threshold=True), InputValueError,
+                                                                     "dark_threshold"),
+    (dict(images=torch.zeros(1, 9, 9, dtype=torch.uint8)), InputShapeError, "images (N, 1, H, W)"),
+    (dict(images=torch.zeros(2, 1, 9, 9, dtype=torch.uint8)), InputShapeError, "images (N, 1, H, W)"),
+    (dict(prediction=torch.full((1, 9, 9), 0.7)), InputShapeError, "0 and 1"),
+    (dict(prediction=torch.ones(1, 9, 8, dtype=torch.uint8)), InputShapeError, "same shape"),
+])
+def test_error_breakdown_names_what_it_cannot_use(change, error, named):
+    inputs = dict(prediction=torch.ones(1, 9, 9, dtype=torch.uint8), masks=torch.ones(1, 9, 9, dtype=torch.uint8),
+                  images=torch.zeros(1, 1, 9, 9, dtype=torch.uint8), near=2.0, dark_threshold=50)
+    inputs.update(change)
+    with pytest.raises(error, match=named.replace("(", r"\(").replace(")", r"\)")):
+        error_breakdown(inputs.pop("prediction"), inputs.pop("masks"), inputs.pop("images"), **inputs)

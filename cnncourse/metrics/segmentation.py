@@ -106,11 +106,15 @@ def scores_by_threshold(probabilities: Tensor, target: Mask, thresholds: Sequenc
     return {name: [metric(p, target) for p in predictions] for name, metric in metrics.items()}
 
 
+def _is_real(value: object) -> bool:
+    """A real number (a 0-d tensor too), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) or (
+        isinstance(value, Tensor) and value.ndim == 0 and not value.is_complex())
+
+
 def threshold_probabilities(probabilities: Tensor, threshold: float = 0.5) -> Tensor:
     """Foreground where the predicted probability exceeds ``threshold``: a 0/1 uint8 mask of the same shape."""
-    number = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool) or (
-        isinstance(threshold, Tensor) and threshold.ndim == 0)
-    if not number or not 0.0 <= threshold <= 1.0:
+    if not _is_real(threshold) or not 0.0 <= threshold <= 1.0:
         raise InputValueError(f"threshold must be a probability between 0 and 1; got {threshold!r}.")
     return (torch.as_tensor(probabilities) > threshold).to(torch.uint8)
 
@@ -127,10 +131,24 @@ def distance_to_membrane(mask: Tensor) -> Tensor:
 def error_breakdown(prediction: Tensor, masks: Tensor, images: Tensor, *, near: float = 2.0,
                     dark_threshold: int) -> dict[str, float]:
     """Where the errors are: the share within ``near`` px of a labelled membrane, and the error rate on
-    dark pixels labelled interior (organelles such as mitochondria, darker than ``dark_threshold``)."""
-    wrong = prediction.bool() != masks.bool()
+    dark pixels labelled interior (organelles such as mitochondria, darker than ``dark_threshold``).
+
+    ``prediction`` and ``masks`` are stacks (N, H, W) of 0/1, ``images`` the slices (N, 1, H, W) as 0..255.
+    """
+    predicted, true = _pair(prediction, masks)
+    if true.ndim != 3 or not isinstance(images, Tensor) or images.ndim != 4 or \
+            (images.shape[0], *images.shape[2:]) != true.shape:
+        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+        raise InputShapeError(f"error_breakdown expects masks (N, H, W) and their images (N, 1, H, W); got masks "
+                              f"{true.shape} and images {shape}.")
+    if not _is_real(near) or near < 0:
+        raise InputValueError(f"near is a distance in pixels, 0 or more; got {near!r}.")
+    if not _is_real(dark_threshold) or not 0 <= dark_threshold <= 255:
+        raise InputValueError(f"dark_threshold is a grey level between 0 and 255; got {dark_threshold!r}.")
+    masks = torch.from_numpy(true)
+    wrong = torch.from_numpy(predicted != true)
     distance = distance_to_membrane(masks)
-    dark_interior = masks.bool() & (images[:, 0] <= dark_threshold)
+    dark_interior = masks & (images[:, 0].cpu() <= dark_threshold)
     return {"share of errors near membranes": float((wrong & (distance <= near)).sum() / wrong.sum().clamp_min(1)),
             "share of pixels near membranes": float((distance <= near).float().mean()),
             "error rate on dark interior pixels": float(wrong[dark_interior].float().mean()),

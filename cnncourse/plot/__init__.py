@@ -1,6 +1,6 @@
 """Plots for every lesson. Each takes ``ax=None`` (or ``axes``) and returns what it drew on.
 
-Importing this package sets the course's figure style (``style.use_course_style``).
+The course's figure style is set by ``cnncourse.start_lesson()`` (``style.use_course_style``).
 """
 
 from . import diagrams
@@ -11,5 +11,3 @@ from .images import (CHANNEL_COLOURS, as_display_image, before_after, channel_hi
                      image_grid, image_mosaic, restored_examples, segmentation_overlay, show_image, threshold_panels,
                      value_map)
 from .style import INPUT_COLOURS, MAX_FIGURE_WIDTH, PALETTE, use_course_style
-
-use_course_style()

@@ -1,4 +1,4 @@
-"""The course's figure style, set when ``cnncourse.plot`` is imported: one set of text sizes, sharp pictures."""
+"""The course's figure style, set by ``cnncourse.start_lesson()``: one set of text sizes, sharp pictures."""
 
 from __future__ import annotations
 
