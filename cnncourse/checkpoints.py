@@ -83,7 +83,7 @@ def tensor_sha256(tensor: Tensor) -> str:
 
 # The package's modules that a training run executes. Figures, analyses, widgets and exercises are not among
 # them, so editing those keeps every checkpoint valid.
-TRAINING_CODE = ("__init__.py", "callbacks.py", "checkpoints.py", "config.py", "evaluation.py", "experiments.py",
+TRAINING_CODE = ("__init__.py", "callbacks.py", "checkpoints.py", "config.py", "evaluation.py", "experiments",
                  "history.py", "loop.py", "losses.py", "ops.py", "optim.py", "precision.py", "recipes.py", "train.py",
                  "data", "metrics", "models")
 

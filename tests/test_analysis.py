@@ -182,6 +182,28 @@ def test_kept_skill_is_one_when_unharmed_and_zero_at_chance():
         analysis.kept_skill([0.1], 0.1, chance=0.1)
 
 
+def test_kept_skill_by_count_is_kept_skill_row_by_row():
+    accuracies = torch.tensor([[0.8, 0.6, 0.7], [0.1, 0.2, 0.15]])  # (changes, draws)
+    by_count = analysis.kept_skill_by_count(accuracies, 0.8, chance=0.1)
+    assert by_count.tolist() == pytest.approx([analysis.kept_skill(row.tolist(), 0.8, chance=0.1)
+                                               for row in accuracies])
+    with pytest.raises(ValueError, match="changes, draws"):
+        analysis.kept_skill_by_count(accuracies[0], 0.8, chance=0.1)
+    with pytest.raises(ValueError, match="accuracies"):
+        analysis.kept_skill_by_count(accuracies * 100, 0.8, chance=0.1)   # percentages
+
+
+def test_first_over_last_stage_is_the_geometric_mean_ratio_without_stem_and_classifier():
+    gradients = [100.0, 8.0, 2.0, 5.0, 5.0, 1.0, 4.0, 1000.0]   # stem, stages of 2 convs, classifier
+    assert analysis.first_over_last_stage(gradients, convs_per_stage=2) == pytest.approx((8 * 2 / (1 * 4)) ** 0.5)
+    with pytest.raises(ValueError, match="at least 8 positive numbers"):
+        analysis.first_over_last_stage(gradients[:-1], convs_per_stage=3)
+    with pytest.raises(ValueError, match="positive"):
+        analysis.first_over_last_stage([0.0] * 8, convs_per_stage=2)
+    with pytest.raises(ValueError, match="convs_per_stage"):
+        analysis.first_over_last_stage(gradients, convs_per_stage=0)
+
+
 def test_landscape_probe_restores_channels_last_weights_exactly():
     torch.manual_seed(0)
     model = models.resnet20().to(memory_format=torch.channels_last)  # as fit leaves a trained model

@@ -105,7 +105,7 @@ def test_landscape_probes_are_stored_and_loaded_on_a_re_run(monkeypatch):
     recipe = Recipe(steps=1, batch_size=8, lr=0.1, schedule=None)
     first = experiments.landscape_along_training(build, (images, labels), recipe, (0, 2), (images[:8], labels[:8]),
                                                  cache_name="landscape")
-    monkeypatch.setattr(experiments, "fit", lambda *args, **kwargs: pytest.fail("a re-run should not train"))
+    monkeypatch.setattr(experiments.runs, "fit", lambda *args, **kwargs: pytest.fail("a re-run should not train"))
     again = experiments.landscape_along_training(build, (images, labels), recipe, (0, 2), (images[:8], labels[:8]),
                                                  cache_name="landscape")
     assert again == first and isinstance(again[2], analysis.LandscapeProbe)

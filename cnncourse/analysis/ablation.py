@@ -100,12 +100,25 @@ def kept_skill(accuracies: Sequence[float], intact: float, *, chance: float) -> 
     """Mean over deletions of (accuracy - chance) / (intact accuracy - chance): 1 = unharmed, 0 = chance."""
     if not accuracies:
         raise InputValueError("accuracies is empty: pass the accuracy after each deletion.")
+    _expect_skill_inputs(list(accuracies), intact, chance)
+    return (sum(accuracies) / len(accuracies) - chance) / (intact - chance)
+
+
+def kept_skill_by_count(accuracies: Tensor, intact: float, *, chance: float) -> Tensor:
+    """``kept_skill`` for each number of changes: ``accuracies`` (changes, draws) as ``random_damage`` gives them."""
+    if not isinstance(accuracies, Tensor) or accuracies.ndim != 2 or accuracies.numel() == 0:
+        raise InputValueError("accuracies must be a tensor (changes, draws) as random_damage returns it; got "
+                              f"{type(accuracies).__name__} of shape {tuple(getattr(accuracies, 'shape', ()))}.")
+    _expect_skill_inputs(accuracies.flatten().tolist(), intact, chance)
+    return (accuracies.mean(1) - chance) / (intact - chance)  # (changes,)
+
+
+def _expect_skill_inputs(accuracies: list, intact: float, chance: float) -> None:
     if not 0 <= chance < 1:
         raise InputValueError(f"chance is an accuracy in 0..1 (0.1 for ten classes); got {chance}.")
     if not all(is_number(a) and 0 <= a <= 1 for a in [*accuracies, intact]):
         raise InputValueError(f"accuracies and intact are accuracies in 0..1 (fractions, not percentages); got "
-                              f"accuracies {list(accuracies)} and intact {intact!r}.")
+                              f"accuracies {accuracies} and intact {intact!r}.")
     if intact <= chance:
         raise InputValueError(f"The intact net ({intact:.3f}) is no better than chance ({chance:.3f}): nothing to "
                               "keep; intact must be above chance.")
-    return (sum(accuracies) / len(accuracies) - chance) / (intact - chance)

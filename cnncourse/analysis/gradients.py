@@ -80,6 +80,23 @@ def layer_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor, *,
     return norms
 
 
+def first_over_last_stage(gradients: Sequence[float], *, convs_per_stage: int) -> float:
+    """How much more the first stage's convs get than the last stage's: the geometric mean of the ratio.
+
+    ``gradients`` holds one value per weight layer, stem conv first and classifier last (``layer_gradient_norms``'
+    order); both are left out, and the first and last ``convs_per_stage`` of the rest are compared.
+    """
+    if not isinstance(convs_per_stage, int) or isinstance(convs_per_stage, bool) or convs_per_stage < 1:
+        raise InputValueError(f"convs_per_stage must be a whole number of at least 1; got {convs_per_stage!r}.")
+    values = list(gradients)
+    if len(values) < 2 * convs_per_stage + 2 or not all(is_number(v) and v > 0 for v in values):
+        raise InputValueError(f"gradients must hold at least {2 * convs_per_stage + 2} positive numbers (the stem, "
+                              f"two stages of {convs_per_stage} convs, the classifier); got {len(values)}: "
+                              f"{values[:4]}...")
+    logs = torch.tensor(values[1:-1], dtype=torch.float64).log()  # the block convs: no stem conv, no classifier
+    return float((logs[:convs_per_stage].mean() - logs[-convs_per_stage:].mean()).exp())
+
+
 def _flatten(tensors: Sequence[Tensor]) -> Tensor:
     """One flat vector of all ``tensors`` (reshape, not view: channels_last weights are not contiguous)."""
     return torch.cat([t.detach().reshape(-1) for t in tensors])
