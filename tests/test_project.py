@@ -168,6 +168,16 @@ def test_committed_outputs_show_no_folder_of_the_machine_that_ran_them():
                 assert found is None, f"{path.name} cell {index} shows this machine's folder: {context!r}"
 
 
+def test_committed_outputs_carry_no_warnings_of_the_machine_that_ran_them():
+    """Nothing on stderr: a library's warning about that machine (torch: "No CUDA runtime is found", where a CUDA
+    toolkit is installed without a GPU) is not what a learner sees; a lesson that means to show a warning prints it."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            for output in cell.get("outputs", []):
+                assert output.get("name") != "stderr", \
+                    f"{path.name} cell {index} saved this on stderr: {output.get('text', '')[:120]!r}"
+
+
 def test_start_here_checks_the_floors_of_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     floors = dict(map(_name_and_floor, project["dependencies"]))

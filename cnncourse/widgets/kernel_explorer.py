@@ -72,7 +72,10 @@ def explore_kernel(image: Tensor, kernel: Tensor | Sequence[Sequence[float]] | s
 
 
 def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
-    """[image,] R, G and B responses, and their sum, each on a colour scale centred on zero."""
+    """[image,] R, G and B responses on one colour scale, and their sum on its own, each scale centred on zero.
+
+    The sum can be up to three times a channel's response: on one scale with it, the channels would look faint.
+    """
     panels = [(f"{name} response", view.responses[c]) for c, name in enumerate(CHANNEL_NAMES)]
     panels.append(("sum = feature map", view.feature_map))
     count = len(panels) + (image is not None)
@@ -85,11 +88,18 @@ def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Seq
         axes[0].imshow(shown.clamp(0, 1).numpy())
         axes[0].set_title("image")
         axes[0].set_axis_off()
-    limit = max(view.responses.abs().max().item(), view.feature_map.abs().max().item(), 1e-6)
-    for ax, (title, values) in zip(axes[count - len(panels):], panels):
-        ax.imshow(values.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)  # red positive, blue negative, white zero
+    channel_axes, sum_axis = axes[count - len(panels):-1], axes[-1]
+    channel_limit = max(view.responses.abs().max().item(), 1e-6)
+    for ax, (title, values) in zip(channel_axes, panels):
+        shown = ax.imshow(values.numpy(), cmap="RdBu_r", vmin=-channel_limit, vmax=channel_limit)  # red +, blue -
         ax.set_title(title)
         ax.set_axis_off()
+    sum_axis.figure.colorbar(shown, ax=channel_axes, shrink=0.8, pad=0.02)
+    sum_limit = max(view.feature_map.abs().max().item(), 1e-6)
+    shown = sum_axis.imshow(view.feature_map.numpy(), cmap="RdBu_r", vmin=-sum_limit, vmax=sum_limit)
+    sum_axis.set_title(panels[-1][0])
+    sum_axis.set_axis_off()
+    sum_axis.figure.colorbar(shown, ax=sum_axis, shrink=0.8, pad=0.02)
     return axes
 
 
