@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import matplotlib
 import numpy as np
 import pytest
@@ -127,3 +128,18 @@ def test_plot_examples_shows_psnr_under_each_restored_image():
     assert len(axes) == 6
     expected = float(psnr(clean.float() / 255, noisy)[1])
     assert axes[4].get_xlabel() == f"{expected:.1f} dB" and axes[3].get_ylabel() == "noisy"
+
+
+def test_plot_examples_outline_a_hidden_square_and_score_inside_it():
+    from cnncourse.data.corruption import mask_square
+    clean = digit_like_images(3)
+    masked, hidden = mask_square(clean, 6, generator=torch.Generator().manual_seed(0))
+    axes = plot_examples(clean, {"masked": masked}, count=3, region=hidden)
+    outline = axes[4].patches[0]   # the square of image 1 in the masked row
+    rows, columns = hidden[1, 0].nonzero(as_tuple=True)
+    assert (outline.get_x(), outline.get_y()) == (columns.min().item() - 0.5, rows.min().item() - 0.5)
+    assert outline.get_width() == outline.get_height() == 6 and len(axes[1].patches) == 1   # the clean row too
+    error = ((masked[1, 0] - clean[1, 0].float() / 255)[hidden[1, 0]] ** 2).mean().item()
+    assert axes[4].get_xlabel() == f"{10 * math.log10(1 / error):.1f} dB"
+    with pytest.raises(ValueError, match="region"):
+        plot_examples(clean, {"masked": masked}, count=3, region=hidden.float())

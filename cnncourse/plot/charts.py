@@ -15,7 +15,7 @@ from torch import Tensor
 from ..history import History
 
 from .base import axes_or_new, compact_number, log_scale
-from .style import SMALL_TEXT, capped_width
+from .style import PALETTE, SMALL_TEXT, capped_width
 
 if TYPE_CHECKING:
     from ..baselines import TunedFilter
@@ -142,8 +142,7 @@ def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None =
                     arrowprops={"arrowstyle": "-", "color": f"C{c % 10}"} if moved else None)
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
-    ax.set_title(title)
-    ax.legend(markerscale=3, ncol=2)
+    ax.set_title(title)   # no legend: each class is named at its centre
     return ax
 
 
@@ -301,16 +300,21 @@ def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None
         axes = plt.subplots(1, len(tuned), figsize=(capped_width(4.4 * len(tuned)), 3.3), layout="constrained",
                             sharey=True)[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
+    colours = list(PALETTE.values())
     for index, (ax, one) in enumerate(zip(axes, tuned)):
         parameters = list(one.validation_psnr)
-        ax.plot(parameters, list(one.validation_psnr.values()), marker="o", color=f"C{index}")
-        ax.plot([one.parameter], [one.validation_psnr[one.parameter]], marker="*", markersize=16, color="black",
-                linestyle="none", label=f"chosen: {one.label}")
+        ax.plot(parameters, list(one.validation_psnr.values()), marker="o", color=colours[index % len(colours)])
+        best = (one.parameter, one.validation_psnr[one.parameter])
+        ax.plot(*best, marker="*", markersize=16, color="black", linestyle="none")
+        # named above the star (the highest point: nothing is drawn there), aligned to stay inside the panel
+        align = "left" if one.parameter == parameters[0] else "right" if one.parameter == parameters[-1] else "center"
+        ax.annotate(f"chosen: {one.label.removeprefix(one.name).strip(' ()')}", best, xytext=(0, 12),
+                    textcoords="offset points", ha=align, va="bottom", fontsize=SMALL_TEXT)
+        ax.margins(y=0.2)
         ax.set(xlabel="sigma (px)" if one.name == "Gaussian blur" else "window size (px)", title=one.name)
         if len(parameters) <= 6:
             ax.set_xticks(parameters, [f"{p:g}" for p in parameters])
-        ax.legend(loc="lower center")
-    axes[0].set_ylabel("mean PSNR on noisy validation images (dB)")
+    axes[0].set_ylabel("mean validation PSNR (dB)")
     return axes
 
 

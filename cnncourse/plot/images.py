@@ -10,6 +10,7 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 from torch import Tensor
 from torchvision.utils import draw_segmentation_masks, make_grid
 
@@ -19,7 +20,7 @@ from ..errors import InputShapeError
 from ..metrics.image_quality import psnr
 from ..validate import describe
 from .base import _grid_axes, axes_or_new
-from .style import FALSE_MEMBRANE, MISSED_MEMBRANE, capped_width
+from .style import FALSE_MEMBRANE, MISSED_MEMBRANE, PALETTE, capped_width
 
 
 CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
@@ -153,26 +154,54 @@ def before_after(panels: Mapping[str, Tensor], *, axes: Sequence[Axes] | None = 
     return grid
 
 
-def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: int = 6,
-                  axes: Sequence[Axes] | None = None) -> list[Axes]:
-    """One row per method (the clean images first), one column per example image, PSNR under each."""
+def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: int = 6, region: Tensor | None = None,
+                      axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """One row per method (the clean images first), one column per example image, PSNR under each.
+
+    ``region`` (N, 1, H, W), True where an image was hidden (``mask_square``): outlined in every row, and the PSNR
+    is measured inside it only.
+    """
     clean = (to_float(clean) if clean.dtype == torch.uint8 else clean)[:count]
     rows = {"clean": clean, **{name: x[:count] for name, x in estimates.items()}}
+    if region is not None:
+        if not isinstance(region, Tensor) or region.dtype != torch.bool or region.shape[1:] != clean.shape[1:] \
+                or len(region) < len(clean):
+            raise InputShapeError(f"region must be a boolean mask (N, 1, H, W) of the images' size, as mask_square "
+                                  f"returns; got {describe(region)}.")
+        region = region[:, 0]  # (N, H, W)
     if axes is None:
         _, grid = plt.subplots(len(rows), count, figsize=(capped_width(1.3 * count + 1.6), 1.45 * len(rows)),
                                squeeze=False, layout="constrained")
         axes = list(grid.flat)
     for r, (name, images) in enumerate(rows.items()):
-        scores = psnr(clean, images) if name != "clean" else None
+        scores = None if name == "clean" else psnr(clean, images) if region is None else _psnr_inside(
+            clean, images, region[:count])
         for c in range(count):
             ax = axes[r * count + c]
             ax.imshow(images[c, 0].clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
+            if region is not None:
+                _outline(ax, region[c])
             ax.set_xticks([]), ax.set_yticks([])
             if scores is not None:
                 ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=10)
             if c == 0:
                 ax.set_ylabel(textwrap.fill(name, 16), fontsize=10)   # "median filter\n(size 3x3)": fits a row
     return list(axes)
+
+
+def _psnr_inside(clean: Tensor, estimate: Tensor, region: Tensor) -> Tensor:
+    """PSNR (dB, 0..1 images) of each image over the pixels of ``region`` (N, H, W) only."""
+    squared = ((estimate - clean)[:, 0] ** 2 * region).sum((1, 2)) / region.sum((1, 2)).clamp_min(1)  # (N,)
+    return 10 * torch.log10(1 / squared.double().clamp_min(1e-10))
+
+
+def _outline(ax: Axes, region: Tensor) -> None:
+    """A rectangle around the True pixels of one mask (H, W)."""
+    rows, columns = region.nonzero(as_tuple=True)
+    if len(rows):
+        top, left = rows.min().item() - 0.5, columns.min().item() - 0.5
+        ax.add_patch(Rectangle((left, top), columns.max().item() + 0.5 - left, rows.max().item() + 0.5 - top,
+                               fill=False, edgecolor=PALETTE["vermillion"], linewidth=1.2))
 
 
 def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
