@@ -45,6 +45,17 @@ def test_unet_shape_draws_a_box_per_stage_and_a_skip_per_level():
     assert {"32 x 32", "16 x 16", "8 x 8"} <= {text.get_text() for text in ax.texts}
 
 
+def test_unet_shape_arrows_run_from_box_edge_to_box_edge():
+    from matplotlib.patches import FancyArrowPatch
+
+    ax = diagrams.unet_shape(models.unet_small(depth=2, base_width=4).stages(torch.zeros(1, 1, 32, 32)))
+    boxes = [p.get_bbox() for p in ax.patches if isinstance(p, Rectangle)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    starts = [arrow._posA_posB[0] for arrow in arrows]
+    inside = [start for start in starts for box in boxes if box.x0 < start[0] < box.x1 and box.y0 < start[1] < box.y1]
+    assert arrows and not inside, f"arrows starting inside a box: {inside}"
+
+
 def test_multichannel_convolution_draws_a_kernel_per_input_and_output_channel():
     conv = nn.Conv2d(3, 2, 3)
     ax = diagrams.multichannel_convolution(conv)

@@ -137,10 +137,11 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
         ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else "#a6cee3",
                                edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
         ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=SMALL_TEXT)
-        if previous is not None:
+        if previous is not None:  # from the right edge of the box before to the left edge of this one
             step = _unet_step(name)
-            _arrow(ax, (previous[0] + 0.2, previous[1]), (x - width / 2 - 0.02, y), colour=STEP_COLOURS[step])
-        previous = (x, y)
+            _arrow(ax, (previous[0] + previous[2] / 2 + 0.02, previous[1]), (x - width / 2 - 0.02, y),
+                   colour=STEP_COLOURS[step])
+        previous = (x, y, width)
         position[name] = (x, y)
     for name, (x, y) in position.items():  # skip connections, routed under the row: encoder output -> concatenation
         if "concatenate" in name:

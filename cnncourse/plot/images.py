@@ -226,15 +226,18 @@ def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | 
 
 
 def value_map(values: Tensor, *, label: str = "", title: str = "", signed: bool | None = None,
-              ax: Axes | None = None) -> Axes:
+              limit: float | None = None, ax: Axes | None = None) -> Axes:
     """A map of numbers (H, W) with a labelled colour bar: signed values in blue-white-red with white at 0,
-    non-negative ones in one colour scale."""
+    non-negative ones in one colour scale. ``limit``: the scale's end (by default the largest |value|); give maps
+    that are compared the same one."""
     if not isinstance(values, Tensor) or values.ndim != 2:
         raise InputShapeError(f"value_map expects one map (H, W); got {describe(values)}.")
     ax = axes_or_new(ax, (4.2, 3.6))
     x = values.detach().float().cpu().numpy()
     signed = bool((x < 0).any()) if signed is None else signed
-    limit = float(abs(x).max()) or 1.0
+    if limit is not None and not limit > 0:
+        raise InputShapeError(f"limit is the colour scale's end, a number above 0; got {limit!r}.")
+    limit = limit or float(abs(x).max()) or 1.0
     shown = ax.imshow(x, cmap="RdBu_r" if signed else "magma", vmin=-limit if signed else 0.0, vmax=limit)
     plt.colorbar(shown, ax=ax, shrink=0.85, label=label)
     ax.set_title(title)
