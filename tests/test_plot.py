@@ -202,6 +202,8 @@ def test_value_table_writes_every_cell_and_marks_diverged_runs():
     assert texts == ["1.5", "1.2", "1.9", "diverged"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["with BN", "without BN"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["lr 0.02", "lr 0.5"]
+    bar = ax.figure.axes[-1]   # the reference on the colour bar: black on white, seen at either end of the scale
+    assert [(line.get_color(), line.get_ydata()[0]) for line in bar.get_lines()] == [("white", 2.303), ("black", 2.303)]
     aligned = plot.value_table(rows, number_format=".2f")
     assert [t.get_text() for t in aligned.texts] == ["1.50", "1.20", "1.90", "diverged"]
     plt.close("all")

@@ -353,8 +353,9 @@ def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", tit
         low, high = min(low, reference), max(high, reference)
     shown = ax.imshow(np.where(finite, values, high), cmap="viridis_r", vmin=low, vmax=high, aspect="auto")
     bar = plt.colorbar(shown, ax=ax, label=label)
-    if reference is not None:
-        bar.ax.axhline(reference, color="black", linewidth=3)
+    if reference is not None:  # white under black: visible on the dark end of the scale as on the light one
+        bar.ax.axhline(reference, color="white", linewidth=5)
+        bar.ax.axhline(reference, color="black", linewidth=2)
     for (r, c), value in np.ndenumerate(values):
         text = format(value, number_format) if np.isfinite(value) else "diverged"
         light_cell = np.isfinite(value) and (value - low) < 0.5 * (high - low)   # viridis_r is light at the low end
