@@ -9,8 +9,8 @@ from scipy import ndimage
 from skimage.measure import label
 
 from cnncourse.errors import InputShapeError, InputValueError
-from cnncourse.data.segmentation import (ISBI2012_MEAN, ISBI2012_STD, SegmentationAugment, border_weight_map,
-                                         class_balance_weights, elastic_displacement, training_targets)
+from cnncourse.data.segmentation import ISBI2012_MEAN, ISBI2012_STD, SegmentationAugment, elastic_displacement
+from cnncourse.data.weight_maps import border_weight_map, class_balance_weights, training_targets
 from cnncourse.baselines import best_global_threshold, threshold_baseline
 from cnncourse.metrics.segmentation import error_breakdown
 

@@ -300,7 +300,7 @@ def tuning_curves(tuned: Sequence["TunedFilter"], *, axes: Sequence[Axes] | None
         axes = plt.subplots(1, len(tuned), figsize=(capped_width(4.4 * len(tuned)), 3.3), layout="constrained",
                             sharey=True)[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
-    colours = list(PALETTE.values())
+    colours = [PALETTE["green"], PALETTE["purple"], PALETTE["orange"]]   # blue and vermillion are 06's two models
     for index, (ax, one) in enumerate(zip(axes, tuned)):
         parameters = list(one.validation_psnr)
         ax.plot(parameters, list(one.validation_psnr.values()), marker="o", color=colours[index % len(colours)])

@@ -201,7 +201,7 @@ def _outline(ax: Axes, region: Tensor) -> None:
     if len(rows):
         top, left = rows.min().item() - 0.5, columns.min().item() - 0.5
         ax.add_patch(Rectangle((left, top), columns.max().item() + 0.5 - left, rows.max().item() + 0.5 - top,
-                               fill=False, edgecolor=PALETTE["vermillion"], linewidth=1.2))
+                               fill=False, edgecolor=PALETTE["yellow"], linewidth=1.2))
 
 
 def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | None = None) -> list[Axes]:

@@ -94,12 +94,12 @@ def draw_kernel_view(view: KernelView, image: Tensor | None = None, *, axes: Seq
         shown = ax.imshow(values.numpy(), cmap="RdBu_r", vmin=-channel_limit, vmax=channel_limit)  # red +, blue -
         ax.set_title(title)
         ax.set_axis_off()
-    sum_axis.figure.colorbar(shown, ax=channel_axes, shrink=0.8, pad=0.02)
+    sum_axis.figure.colorbar(shown, ax=channel_axes, shrink=0.8, pad=0.02, label="R, G, B responses")
     sum_limit = max(view.feature_map.abs().max().item(), 1e-6)
     shown = sum_axis.imshow(view.feature_map.numpy(), cmap="RdBu_r", vmin=-sum_limit, vmax=sum_limit)
     sum_axis.set_title(panels[-1][0])
     sum_axis.set_axis_off()
-    sum_axis.figure.colorbar(shown, ax=sum_axis, shrink=0.8, pad=0.02)
+    sum_axis.figure.colorbar(shown, ax=sum_axis, shrink=0.8, pad=0.02, label="sum")
     return axes
 
 
