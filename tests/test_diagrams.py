@@ -93,3 +93,19 @@ def test_receptive_field_growth_colours_the_cells_the_top_pixel_depends_on():
             rows[patch.get_y()] = rows.get(patch.get_y(), 0) + 1
     assert [rows[y] for y in sorted(rows)] == [8, 6, 3, 1]  # field 8: input 8, conv 6, pool 3 (jump 2), top 1
     assert "8 input pixels" in ax.get_title()
+
+
+def test_transfer_modes_colour_each_layer_by_what_its_mode_does_to_it():
+    from matplotlib.colors import to_hex
+
+    source = models.vgg_small(num_classes=8)
+    ax = diagrams.transfer_modes(source)
+    convs = sum(isinstance(m, nn.Conv2d) for m in source.features.modules())
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(boxes) == 3 * (convs + 1)   # every conv of the body and the head, in each of the three columns
+    fills = [to_hex(box.get_facecolor()).upper() for box in boxes]
+    scratch, frozen, slow = fills[:convs], fills[convs + 1:2 * convs + 1], fills[2 * convs + 2:3 * convs + 2]
+    assert set(scratch) == {diagrams.TRAINING_FILLS["trained"].upper()}
+    assert set(frozen) == {diagrams.TRAINING_FILLS["frozen"].upper()}
+    assert set(slow) == {diagrams.TRAINING_FILLS["slow"].upper()}
+    assert "pretrained" in next(t.get_text() for t in ax.texts if "frozen" in t.get_text())

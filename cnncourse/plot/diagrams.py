@@ -13,6 +13,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from torch import Tensor, nn
 
 from ..analysis import receptive_fields
+from ..models.transfer import MODES, lr_multipliers_for, transfer_model
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
 from .style import SMALL_TEXT, capped_width
@@ -313,4 +314,39 @@ def receptive_field_growth(layers: nn.Module, *, title: str = "", ax: Axes | Non
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(title or f"one output pixel depends on {top} input pixels across")
+    return ax
+
+
+# what training does to a layer: left alone, adjusted slowly, trained from its start
+TRAINING_FILLS = {"frozen": "#dddddd", "slow": "#F0E442", "trained": "#E69F00"}
+
+
+def transfer_modes(source: nn.Module, *, num_classes: int = 2, ax: Axes | None = None) -> Axes:
+    """The three ways to train for a new task (``transfer.MODES``), one column each: every conv of the body and the
+    new head, read off the models that ``transfer_model`` builds (pretrained or random weights, frozen or trained,
+    and at what learning rate)."""
+    ax = axes_or_new(ax, (12, 5))
+    source_convs = [m for m in source.features.modules() if isinstance(m, nn.Conv2d)]
+    for column, mode in enumerate(MODES):
+        model = transfer_model(source, mode, num_classes)
+        factor = (lr_multipliers_for(mode) or {}).get("body", 1.0)
+        convs = [m for m in model.body.modules() if isinstance(m, nn.Conv2d)]
+        x = 4.0 * column
+        for row, (conv, original) in enumerate(zip(convs, source_convs)):
+            start = "pretrained" if torch.equal(conv.weight, original.weight) else "random"
+            state = "frozen" if not conv.weight.requires_grad else "slow" if factor != 1 else "trained"
+            how = {"frozen": "frozen", "slow": f"{factor:g}x lr", "trained": "trained"}[state]
+            _box(ax, x, -0.7 * row, f"conv {conv.in_channels}→{conv.out_channels}: {start}, {how}",
+                 TRAINING_FILLS[state], width=3.6)
+        _box(ax, x, -0.7 * len(convs) - 0.2, f"new head → {num_classes} classes: trained", TRAINING_FILLS["trained"],
+             width=3.6)
+        ax.text(x, 0.6, mode.replace("_", " "), ha="center", va="bottom", fontsize=12, weight="bold")
+    slow = lr_multipliers_for("fine_tuning")["body"]
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=fill, edgecolor="black", label=label) for label, fill in
+               (("frozen: not trained", TRAINING_FILLS["frozen"]), (f"trained at {slow:g}x the lr", TRAINING_FILLS["slow"]),
+                ("trained at the full lr", TRAINING_FILLS["trained"]))]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
+    ax.set_xlim(-2.0, 4.0 * (len(MODES) - 1) + 2.0)
+    ax.set_ylim(-0.7 * len(source_convs) - 0.6, 1.1)
+    ax.set_axis_off()
     return ax
