@@ -183,7 +183,6 @@ def read_plans(path: Path) -> list[PlannedRun]:
 
 def run_notebook(path: Path, env: dict[str, str], plans: Path, timeout: int):
     """Execute the notebook with the planner in front of its first cell, on through cells that fail."""
-
     notebook = nbformat.read(path, as_version=4)
     first = nbformat.v4.new_code_cell(f"import cnncourse.cost\ncnncourse.cost.start_planning({str(plans)!r})")
     first.metadata["study"] = True  # the study's cell numbering: counted from the notebook's own first cell

@@ -137,7 +137,6 @@ def cell_times(notebook) -> list[CellTime]:
 
 def run_notebook(path: Path, env: dict[str, str], records: Path, learner_test_set: bool, timeout: int):
     """Execute the notebook with the recorder in front of its first cell; return it and the kernel's peak memory."""
-
     notebook = nbformat.read(path, as_version=4)
     first = nbformat.v4.new_code_cell(f"import cnncourse.study\ncnncourse.study.start_recording({str(records)!r}, "
                                       f"{learner_test_set})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 
 from .errors import InputShapeError, InputTypeError, InputValueError
@@ -10,6 +12,13 @@ from .errors import InputShapeError, InputTypeError, InputValueError
 def is_number(value: object) -> bool:
     """An int or a float, not a bool (True is an int to Python, never a learning rate to the course)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_real_scalar(value: object) -> bool:
+    """A real number (a 0-d real tensor too), not a bool: a threshold or a distance given any usual way."""
+    if isinstance(value, torch.Tensor):
+        return value.ndim == 0 and value.dtype != torch.bool and not value.is_complex()
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def expect_whole_number(value: object, *, name: str, minimum: int) -> int:

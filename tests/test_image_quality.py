@@ -72,3 +72,18 @@ def test_psnr_and_ssim_refuse_images_not_in_0_to_1():
         ssim(clean * 255, noisy * 255)
     with pytest.raises(InputValueError, match="NaN"):
         psnr(clean, torch.full_like(noisy, float("nan")))
+
+
+def test_psnr_inside_a_region_scores_those_pixels_only():
+    clean = torch.zeros(2, 1, 8, 8)
+    estimate = clean.clone()
+    estimate[:, :, :4] = 0.1   # errors in the top half only
+    region = torch.zeros(2, 1, 8, 8, dtype=torch.bool)
+    region[0, :, :2] = True    # image 0: scored on wrong pixels only (error 0.1: 20 dB)
+    region[1, :, :4, :4] = True
+    region[1, :, 4:, :4] = True   # image 1: half wrong, half right (MSE 0.005: about 23 dB)
+    scores = psnr(clean, estimate, region=region)
+    assert scores.tolist() == pytest.approx([20.0, 10 * math.log10(1 / 0.005)])
+    assert psnr(clean, estimate, region=region[:, 0]).tolist() == scores.tolist()   # (N, H, W) as well
+    with pytest.raises(InputShapeError, match="region"):
+        psnr(clean, estimate, region=region.float())

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import course_seed, seeded_generator
-from ..errors import InputTypeError, InputValueError
+from ..errors import InputShapeError, InputTypeError, InputValueError
 from ..evaluation import default_prepare, evaluate
 from ..loop import Prepare
 from ..stored_results import stored_result
@@ -107,7 +107,7 @@ def kept_skill(accuracies: Sequence[float], intact: float, *, chance: float) -> 
 def kept_skill_by_count(accuracies: Tensor, intact: float, *, chance: float) -> Tensor:
     """``kept_skill`` for each number of changes: ``accuracies`` (changes, draws) as ``random_damage`` gives them."""
     if not isinstance(accuracies, Tensor) or accuracies.ndim != 2 or accuracies.numel() == 0:
-        raise InputValueError("accuracies must be a tensor (changes, draws) as random_damage returns it; got "
+        raise InputShapeError("accuracies must be a tensor (changes, draws) as random_damage returns it; got "
                               f"{type(accuracies).__name__} of shape {tuple(getattr(accuracies, 'shape', ()))}.")
     _expect_skill_inputs(accuracies.flatten().tolist(), intact, chance)
     return (accuracies.mean(1) - chance) / (intact - chance)  # (changes,)

@@ -23,12 +23,23 @@ def _as_gray_arrays(images: Tensor, who: str) -> np.ndarray:
     return (x[:, 0] if x.ndim == 4 else x).numpy()
 
 
-def psnr(clean: Tensor, estimate: Tensor) -> Tensor:
-    """Peak signal-to-noise ratio in dB of each image, for 0..1 images (data range 1): (N,) float64."""
+def psnr(clean: Tensor, estimate: Tensor, *, region: Tensor | None = None) -> Tensor:
+    """Peak signal-to-noise ratio in dB of each image, for 0..1 images (data range 1): (N,) float64.
+
+    ``region`` (N, 1, H, W) or (N, H, W), True where to measure (``mask_square``'s hidden square): each image is
+    scored on those pixels only.
+    """
     truth, test = _as_gray_arrays(clean, "psnr"), _as_gray_arrays(estimate, "psnr")
     if truth.shape != test.shape:
         raise InputShapeError(f"psnr needs two batches of the same shape; got {truth.shape} and {test.shape}.")
-    return torch.tensor([peak_signal_noise_ratio(t, e, data_range=1.0) for t, e in zip(truth, test)])
+    if region is None:
+        return torch.tensor([peak_signal_noise_ratio(t, e, data_range=1.0) for t, e in zip(truth, test)])
+    if not isinstance(region, Tensor) or region.dtype != torch.bool or region.reshape(len(region), *region.shape[-2:]
+                                                                                      ).shape != truth.shape:
+        raise InputShapeError(f"psnr's region must be a boolean mask of the images' shape {truth.shape}, as "
+                              f"mask_square returns; got {describe(region)}.")
+    inside = region.reshape(truth.shape).cpu().numpy()
+    return torch.tensor([peak_signal_noise_ratio(t[r], e[r], data_range=1.0) for t, e, r in zip(truth, test, inside)])
 
 
 # Wang et al. 2004, "Image quality assessment: from error visibility to structural similarity": an 11x11

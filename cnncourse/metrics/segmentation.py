@@ -6,7 +6,6 @@ error, IoU and Dice pool all pixels of the stack; the Rand error is computed per
 
 from __future__ import annotations
 
-import numbers
 from typing import Sequence
 
 import numpy as np
@@ -18,6 +17,7 @@ from skimage.segmentation import expand_labels
 from torch import Tensor
 
 from ..errors import InputShapeError, InputValueError
+from ..validate import is_real_scalar
 
 Mask = Tensor | np.ndarray
 
@@ -106,15 +106,9 @@ def scores_by_threshold(probabilities: Tensor, target: Mask, thresholds: Sequenc
     return {name: [metric(p, target) for p in predictions] for name, metric in metrics.items()}
 
 
-def _is_real(value: object) -> bool:
-    """A real number (a 0-d tensor too), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) or (
-        isinstance(value, Tensor) and value.ndim == 0 and not value.is_complex())
-
-
 def threshold_probabilities(probabilities: Tensor, threshold: float = 0.5) -> Tensor:
     """Foreground where the predicted probability exceeds ``threshold``: a 0/1 uint8 mask of the same shape."""
-    if not _is_real(threshold) or not 0.0 <= threshold <= 1.0:
+    if not is_real_scalar(threshold) or not 0.0 <= threshold <= 1.0:
         raise InputValueError(f"threshold must be a probability between 0 and 1; got {threshold!r}.")
     return (torch.as_tensor(probabilities) > threshold).to(torch.uint8)
 
@@ -141,9 +135,9 @@ def error_breakdown(prediction: Tensor, masks: Tensor, images: Tensor, *, near: 
         shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
         raise InputShapeError(f"error_breakdown expects masks (N, H, W) and their images (N, 1, H, W); got masks "
                               f"{true.shape} and images {shape}.")
-    if not _is_real(near) or near < 0:
+    if not is_real_scalar(near) or near < 0:
         raise InputValueError(f"near is a distance in pixels, 0 or more; got {near!r}.")
-    if not _is_real(dark_threshold) or not 0 <= dark_threshold <= 255:
+    if not is_real_scalar(dark_threshold) or not 0 <= dark_threshold <= 255:
         raise InputValueError(f"dark_threshold is a grey level between 0 and 255; got {dark_threshold!r}.")
     masks = torch.from_numpy(true)
     wrong = torch.from_numpy(predicted != true)

@@ -163,36 +163,24 @@ def restored_examples(clean: Tensor, estimates: Mapping[str, Tensor], *, count: 
     """
     clean = (to_float(clean) if clean.dtype == torch.uint8 else clean)[:count]
     rows = {"clean": clean, **{name: x[:count] for name, x in estimates.items()}}
-    if region is not None:
-        if not isinstance(region, Tensor) or region.dtype != torch.bool or region.shape[1:] != clean.shape[1:] \
-                or len(region) < len(clean):
-            raise InputShapeError(f"region must be a boolean mask (N, 1, H, W) of the images' size, as mask_square "
-                                  f"returns; got {describe(region)}.")
-        region = region[:, 0]  # (N, H, W)
+    region = None if region is None else region[:count]   # psnr checks its shape
     if axes is None:
         _, grid = plt.subplots(len(rows), count, figsize=(capped_width(1.3 * count + 1.6), 1.45 * len(rows)),
                                squeeze=False, layout="constrained")
         axes = list(grid.flat)
     for r, (name, images) in enumerate(rows.items()):
-        scores = None if name == "clean" else psnr(clean, images) if region is None else _psnr_inside(
-            clean, images, region[:count])
+        scores = None if name == "clean" else psnr(clean, images, region=region)
         for c in range(count):
             ax = axes[r * count + c]
             ax.imshow(images[c, 0].clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
             if region is not None:
-                _outline(ax, region[c])
+                _outline(ax, region[c].reshape(images.shape[-2:]))
             ax.set_xticks([]), ax.set_yticks([])
             if scores is not None:
                 ax.set_xlabel(f"{float(scores[c]):.1f} dB", fontsize=10)
             if c == 0:
                 ax.set_ylabel(textwrap.fill(name, 16), fontsize=10)   # "median filter\n(size 3x3)": fits a row
     return list(axes)
-
-
-def _psnr_inside(clean: Tensor, estimate: Tensor, region: Tensor) -> Tensor:
-    """PSNR (dB, 0..1 images) of each image over the pixels of ``region`` (N, H, W) only."""
-    squared = ((estimate - clean)[:, 0] ** 2 * region).sum((1, 2)) / region.sum((1, 2)).clamp_min(1)  # (N,)
-    return 10 * torch.log10(1 / squared.double().clamp_min(1e-10))
 
 
 def _outline(ax: Axes, region: Tensor) -> None:
