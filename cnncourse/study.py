@@ -194,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="evaluate on the local CIFAR-10 test images only, not repeated to a learner's 10,000")
     parser.add_argument("--timeout", type=int, default=7200, help="seconds a cell may run")
     args = parser.parse_args(argv)
+    missing = [str(path) for path in args.notebooks if not path.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)} (give the path to a notebooks/NN_*.ipynb file)")
 
     precision = args.precision
     if precision == "auto":  # what the kernel will resolve it to on this machine

@@ -264,3 +264,20 @@ def test_error_curves_draw_a_single_run_over_the_band_of_other_seeds():
     band = ax.collections[1].get_paths()[0].vertices[:, 1]   # the test error's band: from 70/50 down to 50/10
     assert band.max() == pytest.approx(70) and band.min() == pytest.approx(10)
     assert len(plot.error_curves({"net": yours}).collections) == 0  # one run and no band: nothing to shade
+
+
+def test_every_colour_comes_from_the_course_palette():
+    """No matplotlib default colours ("C0"-"C9", "tab:...") in the figures' code, the widgets or the notebooks:
+    each role keeps its palette colour across lessons."""
+    root = Path(__file__).resolve().parents[1]
+    sources = [*(root / "cnncourse" / "plot").glob("*.py"), *(root / "cnncourse" / "widgets").glob("*.py"),
+               *(root / "notebooks").glob("*.ipynb")]
+    default_colour = re.compile(r"""["'](?:C\d|tab:[a-z]+)["']|f["']C\{""")
+    found = [f"{path.name}: {match.group()}" for path in sources for match in default_colour.finditer(path.read_text())]
+    assert not found, found
+
+
+def test_series_without_a_named_colour_take_the_palette_in_order():
+    assert plot.style.series_colour(0) == plot.PALETTE["blue"]
+    assert len(set(plot.style.CLASS_COLOURS)) == 10 and plot.PALETTE["yellow"] not in plot.style.CLASS_COLOURS
+    assert plot.style.series_colour(10) == plot.style.series_colour(0)

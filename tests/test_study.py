@@ -3,6 +3,7 @@
 import os
 
 import nbformat
+import pytest
 
 from cnncourse import study
 
@@ -53,3 +54,10 @@ def test_the_learner_test_set_repeats_local_images_to_ten_thousand(needs_data):
         assert len(data.load_cifar10("train")) == len(data.datasets.load_cifar10("train"))
     finally:
         data.load_cifar10 = data.datasets.load_cifar10
+
+
+def test_a_missing_notebook_is_named_before_anything_runs(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        study.main([str(tmp_path / "03_no_such_lesson.ipynb")])
+    assert stop.value.code == 2
+    assert "no such notebook" in capsys.readouterr().err

@@ -8,4 +8,4 @@ from .filters import colour_share
 from .gradients import (LandscapeProbe, first_over_last_stage, landscape_along_gradient, layer_gradient_norms,
                         weight_layers)
 from .receptive_field import FieldStep, gradient_receptive_field, nonzero_extent, receptive_field, receptive_fields
-from .sizes import conv_weight_count, count_parameters, multiply_adds, parameters_by_child
+from .sizes import conv_weight_count, count_parameters, forward_seconds, multiply_adds, parameters_by_child

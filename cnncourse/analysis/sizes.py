@@ -1,12 +1,17 @@
-"""How big a network is: parameters (in total, per part, in convolution kernels) and multiply-adds."""
+"""How big a network is: parameters (in total, per part, in convolution kernels), multiply-adds, and the measured
+time of one forward pass."""
 
 from __future__ import annotations
+
+import statistics
+import time
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..errors import InputTypeError
+from ..validate import expect_whole_number
 
 
 def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
@@ -36,3 +41,21 @@ def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     with counter, torch.no_grad():
         model(torch.zeros(input_shape, device=next(model.parameters()).device))
     return counter.get_total_flops() // 2
+
+
+def forward_seconds(model: nn.Module, input_shape: tuple[int, ...], *, repeats: int = 5) -> float:
+    """Seconds of one forward pass of ``model`` on zeros of ``input_shape``: the median of ``repeats`` timed passes
+    after one untimed warm-up, without autograd. A measurement: it varies with the machine, its load and the threads.
+    """
+    if not isinstance(model, nn.Module):
+        raise InputTypeError(f"forward_seconds expects a model (a torch.nn.Module); got {type(model).__name__}.")
+    expect_whole_number(repeats, name="repeats", minimum=1)
+    x = torch.zeros(input_shape, device=next(model.parameters()).device)
+    seconds = []
+    with torch.inference_mode():
+        model(x)   # the first pass also chooses kernels and allocates memory
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model(x)
+            seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)

@@ -15,7 +15,7 @@ from torch import Tensor
 from ..history import History
 
 from .base import axes_or_new, compact_number, log_scale
-from .style import PALETTE, SMALL_TEXT, capped_width
+from .style import PALETTE, SMALL_TEXT, capped_width, series_colour
 
 if TYPE_CHECKING:
     from ..baselines import TunedFilter
@@ -69,7 +69,7 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, band: Mapping[str, Se
     """
     ax = axes_or_new(ax, (6, 4))
     for index, (name, histories) in enumerate(runs.items()):
-        colour = (colours or {}).get(name, f"C{index}")
+        colour = (colours or {}).get(name, series_colour(index))
         spread = (band or {}).get(name) or histories
         for metric, width, kind, shift in (("train_accuracy", 1.0, "training (epoch mean)", 0.5),
                                            ("val_accuracy", 2.5, "test", 0.0)):
@@ -129,7 +129,7 @@ def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None =
     centres = []
     for c in present:
         chosen = points[labels == c]  # (n_c, 2)
-        ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.6, color=f"C{c % 10}",
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.6, color=series_colour(c),
                    label=classes[c] if classes is not None else str(c))
         centres.append(chosen.mean(0))
     centres = np.array(centres)  # (classes, 2)
@@ -138,8 +138,8 @@ def embedding(points: Tensor, labels: Tensor, *, classes: Sequence[str] | None =
         moved = not np.allclose(centre, place)
         ax.annotate(name, tuple(centre), xytext=tuple(place), fontsize=SMALL_TEXT, weight="bold", ha="center",
                     va="center",
-                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": f"C{c % 10}", "alpha": 0.85},
-                    arrowprops={"arrowstyle": "-", "color": f"C{c % 10}"} if moved else None)
+                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": series_colour(c), "alpha": 0.85},
+                    arrowprops={"arrowstyle": "-", "color": series_colour(c)} if moved else None)
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
     ax.set_title(title)   # no legend: each class is named at its centre
@@ -183,8 +183,8 @@ def gradient_norms(norms: Mapping[str, Sequence[float]], *, ax: Axes | None = No
     return ax
 
 
-def layer_percentiles(outputs: Sequence[Tensor], *, colour: str = "C0", ax: Axes | None = None, title: str = "",
-                      ylabel: str = "output value") -> Axes:
+def layer_percentiles(outputs: Sequence[Tensor], *, colour: str = PALETTE["blue"], ax: Axes | None = None,
+                      title: str = "", ylabel: str = "output value") -> Axes:
     """The distribution of each layer's (or block's) outputs, first to last: the median, the middle 50% and 90%."""
     ax = axes_or_new(ax, (5, 3.5))
     levels = torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])
@@ -219,8 +219,8 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
         axes = plt.subplots(1, len(metrics), figsize=(capped_width(4.2 * len(metrics)), 3.6), layout="constrained",
                             squeeze=False)[1][0]
     for ax, metric in zip(axes, metrics):
-        for colour, (name, scores) in enumerate(curves.items()):
-            ax.plot(xs, scores[metric], marker="o", color=f"C{colour}", label=name)
+        for index, (name, scores) in enumerate(curves.items()):
+            ax.plot(xs, scores[metric], marker="o", color=series_colour(index), label=name)
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
             ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top")
@@ -242,7 +242,7 @@ def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = No
     ax = axes_or_new(ax, (capped_width(1.3 * len(values) + 2.5), 3.4))
     names = list(values)
     heights = [values[name] for name in names]
-    colour = [(colours or {}).get(name, f"C{index}") for index, name in enumerate(names)]
+    colour = [(colours or {}).get(name, series_colour(index)) for index, name in enumerate(names)]
     yerr = [(errors or {}).get(name, 0.0) for name in names] if errors else None
     drawn = ax.bar(names, heights, color=colour, yerr=yerr, capsize=4, alpha=0.85)
     ax.bar_label(drawn, labels=[compact_number(value) for value in heights], padding=2, fontsize=10)
@@ -264,7 +264,7 @@ def seed_points(values: Mapping[str, Sequence[float]], *, ylabel: str = "", titl
     """Each run's value as a dot (one per seed) and their mean as a bar across, one column per name."""
     ax = axes_or_new(ax, (1.6 * len(values) + 2.5, 3.6))
     for index, (name, runs) in enumerate(values.items()):
-        colour = (colours or {}).get(name, f"C{index}")
+        colour = (colours or {}).get(name, series_colour(index))
         offsets = np.linspace(-0.12, 0.12, len(runs)) if len(runs) > 1 else np.zeros(1)
         ax.scatter(index + offsets, runs, color=colour, s=36, zorder=3, label=f"{name}: one dot per seed")
         mean = float(np.mean(runs))
@@ -285,8 +285,8 @@ def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16
     arrays = {name: np.asarray(torch.as_tensor(v, dtype=torch.float64).flatten()) for name, v in values.items()}
     edges = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=bins)
     for index, (name, array) in enumerate(arrays.items()):
-        ax.hist(array, bins=edges, alpha=0.5, color=f"C{index}", label=f"{name} (mean {array.mean():.2f})")
-        ax.axvline(array.mean(), color=f"C{index}", linestyle="--", linewidth=1.5)
+        ax.hist(array, bins=edges, alpha=0.5, color=series_colour(index), label=f"{name} (mean {array.mean():.2f})")
+        ax.axvline(array.mean(), color=series_colour(index), linestyle="--", linewidth=1.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
     ax.set_title(title)
@@ -326,7 +326,8 @@ def receptive_field_curve(steps: Sequence, *, input_size: int | None = None, ax:
     ax.plot(positions, [step.receptive_field for step in steps], marker="o", label="receptive field")
     pools = [index for index, step in zip(positions, steps) if "Pool" in step.layer]
     for index in pools:
-        ax.axvline(index, color="C3", linestyle=":", linewidth=1.2, label="pool" if index == pools[0] else None)
+        ax.axvline(index, color=PALETTE["vermillion"], linestyle=":", linewidth=1.2,
+                   label="pool" if index == pools[0] else None)
     if input_size is not None:
         ax.axhline(input_size, color="gray", linestyle="--", linewidth=1, label=f"input size ({input_size} px)")
     ax.set(xlabel="layer (convolutions and pools, in order)", ylabel="input pixels across", title=title)

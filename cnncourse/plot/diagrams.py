@@ -16,11 +16,11 @@ from ..analysis import receptive_fields
 from ..models.transfer import MODES, lr_multipliers_for, transfer_model
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
-from .style import SMALL_TEXT, capped_width
+from .style import PALETTE, SMALL_TEXT, capped_width
 
 LAYER_COLOURS = {"conv": "#a6cee3", "batch norm": "#fdbf6f", "activation": "#b2df8a"}
-STEP_COLOURS = {"conv": "tab:blue", "pool": "tab:red", "up": "tab:green", "skip": "gray", "join": "black",
-                "head": "tab:purple"}
+STEP_COLOURS = {"conv": PALETTE["blue"], "pool": PALETTE["vermillion"], "up": PALETTE["green"], "skip": "gray",
+                "join": "black", "head": PALETTE["purple"]}
 
 
 def _called_children(module: nn.Module, run: Callable[[], Tensor]) -> tuple[list[nn.Module], Tensor]:
@@ -104,9 +104,9 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
                 _arrow(ax, (0, ys[row - 1] - 0.3), (0, y + 0.3))
         if add_after is not None:
             plus = ys[add_after + 1]  # the skip: out to the right of the layers, down, and into the addition
-            ax.plot([0.2, 1.45, 1.45], [ys[0], ys[0], plus], color="tab:red", linewidth=1.4)
-            _arrow(ax, (1.45, plus), (0.24, plus), colour="tab:red")
-            ax.text(1.55, (ys[0] + plus) / 2, "identity\n(skip)", color="tab:red", fontsize=10, va="center")
+            ax.plot([0.2, 1.45, 1.45], [ys[0], ys[0], plus], color=PALETTE["vermillion"], linewidth=1.4)
+            _arrow(ax, (1.45, plus), (0.24, plus), colour=PALETTE["vermillion"])
+            ax.text(1.55, (ys[0] + plus) / 2, "identity\n(skip)", color=PALETTE["vermillion"], fontsize=10, va="center")
         ax.set_xlim(-1.3, 2.5)
         ax.set_ylim(ys[-1] - 0.6, 0.6)
         ax.set_aspect("equal")
@@ -273,7 +273,7 @@ def padding_and_stride(layers: Sequence[nn.Conv2d], *, size: int = 5, axes: Sequ
                 inside = pad <= row < pad + size and pad <= col < pad + size
                 ax.add_patch(Rectangle((col, full - 1 - row), 1, 1, facecolor="0.85" if inside else "white",
                                        edgecolor="0.4", linewidth=0.6, linestyle="-" if inside else "--"))
-        for step, colour in ((0, "tab:blue"), (1, "tab:orange")):  # the first two positions along the top row
+        for step, colour in ((0, PALETTE["blue"]), (1, PALETTE["orange"])):  # the first two positions along the top row
             left = step * stride
             if left + k <= full:
                 ax.add_patch(Rectangle((left + 0.06 * step, full - k - 0.06 * step), k, k, fill=False,
@@ -304,7 +304,7 @@ def receptive_field_growth(layers: nn.Module, *, title: str = "", ax: Axes | Non
         x = first - jump * math.ceil(first / jump)
         while x < width:
             inside = first - 1e-9 <= x <= first + (covered - 1) * jump + 1e-9
-            ax.add_patch(Rectangle((x, level * 1.2), jump, 0.8, facecolor="tab:blue" if inside else "white",
+            ax.add_patch(Rectangle((x, level * 1.2), jump, 0.8, facecolor=PALETTE["blue"] if inside else "white",
                                    alpha=0.35 + 0.5 * level / len(fields) if inside else 1, edgecolor="0.4",
                                    linewidth=0.7))
             x += jump

@@ -23,7 +23,7 @@ from .base import _grid_axes, axes_or_new
 from .style import FALSE_MEMBRANE, MISSED_MEMBRANE, PALETTE, capped_width
 
 
-CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue")
+CHANNEL_COLOURS = (PALETTE["vermillion"], PALETTE["green"], PALETTE["blue"])   # R, G, B
 
 
 def as_display_image(image: Tensor, mean: Sequence[float] | None = None, std: Sequence[float] | None = None) -> Tensor:

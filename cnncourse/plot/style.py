@@ -15,6 +15,16 @@ SMALL_TEXT = COURSE_STYLE["xtick.labelsize"]
 # lesson (04: warm colours plain nets, cool ones residual nets, lighter shallower; purple without batch norm)
 PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purple": "#CC79A7",
            "orange": "#E69F00", "sky blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
+# ten colours for ten classes (digits, CIFAR-10): the palette without yellow (too light on white), then Paul Tol's
+# wine, teal and grey, also distinguishable with colour blindness
+CLASS_COLOURS = (*(colour for name, colour in PALETTE.items() if name != "yellow"), "#882255", "#44AA99", "#999999")
+
+
+def series_colour(index: int) -> str:
+    """The course's colour for the ``index``-th series of a figure that names no colours: the palette in order."""
+    return CLASS_COLOURS[index % len(CLASS_COLOURS)]
+
+
 # one colour per recurring role across lessons: a network given colour images, or grayscale copies (01, 02)
 INPUT_COLOURS = {"colour": PALETTE["vermillion"], "grayscale": PALETTE["black"]}
 # a segmentation's errors, as 05's pictures paint them (RGB 0..255)
@@ -24,8 +34,9 @@ PREDICTED_MEMBRANE = (255, 170, 0)  # orange overlay of the predicted membranes
 
 
 def use_course_style() -> None:
-    """Set the course's text sizes; in a notebook, figures are sent at twice their resolution ("retina")."""
-    matplotlib.rcParams.update(COURSE_STYLE)
+    """Set the course's text sizes and colours (the palette in order for series that name none); in a notebook,
+    figures are sent at twice their resolution ("retina")."""
+    matplotlib.rcParams.update({**COURSE_STYLE, "axes.prop_cycle": matplotlib.cycler(color=CLASS_COLOURS)})
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
