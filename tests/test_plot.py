@@ -130,6 +130,8 @@ def test_metric_curves_draw_one_panel_per_metric_and_keep_each_runs_colour():
     assert [line.get_color() for line in axes[0].lines[:2]] == [line.get_color() for line in axes[1].lines[:2]]
     legends = axes[0].figure.legends   # one legend for all panels, below them: none inside covers a curve
     assert len(legends) == 1 and [t.get_text() for t in legends[0].get_texts()] == ["plain", "weighted"]
+    named = plot.metric_curves([0.3, 0.5], curves, xlabel="threshold", colours={"weighted": "#D55E00"})
+    assert [line.get_color() for line in named[1].lines[:2]] == [plot.PALETTE["blue"], "#D55E00"]
     plt.close("all")
 
 

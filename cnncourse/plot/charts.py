@@ -208,11 +208,12 @@ def _sample(values: Tensor, size: int = 1_000_000) -> Tensor:
 
 def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequence[float]]], *, xlabel: str,
                   marks: Mapping[str, float] | None = None, references: Mapping[str, Mapping[str, float]] | None = None,
-                  logx: bool = False, axes: Sequence[Axes] | None = None) -> list[Axes]:
+                  logx: bool = False, colours: Mapping[str, str] | None = None,
+                  axes: Sequence[Axes] | None = None) -> list[Axes]:
     """One panel per metric against ``xs``, one line per run (same colour in every panel), one legend below them.
 
     ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn dashed in gray,
-    {metric: {label: value}}, e.g. a baseline's score.
+    {metric: {label: value}}, e.g. a baseline's score; ``colours`` {run: colour} give each run its role's colour.
     """
     metrics = list(next(iter(curves.values())))
     if axes is None:
@@ -220,7 +221,7 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
                             squeeze=False)[1][0]
     for ax, metric in zip(axes, metrics):
         for index, (name, scores) in enumerate(curves.items()):
-            ax.plot(xs, scores[metric], marker="o", color=series_colour(index), label=name)
+            ax.plot(xs, scores[metric], marker="o", color=(colours or {}).get(name, series_colour(index)), label=name)
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
             ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top")
