@@ -43,14 +43,14 @@ def test_output_has_no_activation_so_it_can_leave_0_to_1():
 
 
 def test_shapes_per_stage_for_mnist():
-    shapes = conv_autoencoder().stage_shapes(28, 28)
-    assert shapes == [
-        ("input", (1, 28, 28)),
-        ("encoder basic block", (16, 28, 28)), ("encoder max-pool 2x2", (16, 14, 14)),
-        ("encoder basic block", (16, 14, 14)), ("encoder max-pool 2x2", (16, 7, 7)),
-        ("decoder upsample x2", (16, 14, 14)), ("decoder basic block", (16, 14, 14)),
-        ("decoder upsample x2", (16, 28, 28)), ("decoder basic block", (16, 28, 28)),
-        ("output conv (no activation)", (1, 28, 28)),
+    stages = conv_autoencoder().stages(torch.zeros(2, 1, 28, 28))
+    assert stages == [
+        ("input", (2, 1, 28, 28)),
+        ("encoder: 2 x conv3x3", (2, 16, 28, 28)), ("encoder: max-pool 2x2", (2, 16, 14, 14)),
+        ("encoder: 2 x conv3x3", (2, 16, 14, 14)), ("encoder: max-pool 2x2", (2, 16, 7, 7)),
+        ("decoder: upsample x2", (2, 16, 14, 14)), ("decoder: 2 x conv3x3", (2, 16, 14, 14)),
+        ("decoder: upsample x2", (2, 16, 28, 28)), ("decoder: 2 x conv3x3", (2, 16, 28, 28)),
+        ("output: conv3x3 (no activation)", (2, 1, 28, 28)),
     ]
 
 

@@ -35,20 +35,20 @@ def test_residual_blocks_draw_one_addition_per_residual_block():
     assert additions == [0, 1] and [ax.get_title() for ax in axes] == ["plain", "residual"]
 
 
-def test_unet_shape_draws_a_box_per_stage_and_a_skip_per_level():
+def test_u_shape_draws_a_box_per_stage_and_a_skip_per_level():
     unet = models.unet_small(depth=2, base_width=4)
     stages = unet.stages(torch.zeros(1, 1, 32, 32))
-    ax = diagrams.unet_shape(stages)
+    ax = diagrams.u_shape(stages)
     assert sum(isinstance(p, Rectangle) for p in ax.patches) == len(stages)
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 2  # one skip connection per level
     assert {"32 x 32", "16 x 16", "8 x 8"} <= {text.get_text() for text in ax.texts}
 
 
-def test_unet_shape_arrows_run_from_box_edge_to_box_edge():
+def test_u_shape_arrows_run_from_box_edge_to_box_edge():
     from matplotlib.patches import FancyArrowPatch
 
-    ax = diagrams.unet_shape(models.unet_small(depth=2, base_width=4).stages(torch.zeros(1, 1, 32, 32)))
+    ax = diagrams.u_shape(models.unet_small(depth=2, base_width=4).stages(torch.zeros(1, 1, 32, 32)))
     boxes = [p.get_bbox() for p in ax.patches if isinstance(p, Rectangle)]
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
     starts = [arrow._posA_posB[0] for arrow in arrows]
@@ -109,3 +109,56 @@ def test_transfer_modes_colour_each_layer_by_what_its_mode_does_to_it():
     assert set(frozen) == {diagrams.TRAINING_FILLS["frozen"].upper()}
     assert set(slow) == {diagrams.TRAINING_FILLS["slow"].upper()}
     assert "pretrained" in next(t.get_text() for t in ax.texts if "frozen" in t.get_text())
+
+
+def test_u_shape_draws_the_autoencoder_without_skips_and_names_its_steps_as_its_stages_do():
+    stages = models.conv_autoencoder().stages(torch.zeros(1, 1, 28, 28))
+    ax = diagrams.u_shape(stages)
+    assert sum(isinstance(p, Rectangle) for p in ax.patches) == len(stages)
+    assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]  # no skip connection
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["2 x conv3x3", "max-pool 2x2", "upsample x2", "conv3x3 (no activation)"]
+
+
+def test_resnet_overview_numbers_every_block_and_dashes_the_option_a_skips():
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import FancyArrowPatch
+
+    ax = diagrams.resnet_overview(models.resnet20())
+    texts = [text.get_text() for text in ax.texts]
+    assert [t.split("\n")[0] for t in texts if t.startswith("block")] == [f"block {i}" for i in range(9)]
+    assert "block 3\n32 ch, /2" in texts and "block 6\n64 ch, /2" in texts
+    assert {"16 channels, 32x32", "32 channels, 16x16", "64 channels, 8x8"} <= set(texts)
+    def skips(ax):
+        return [p for p in ax.patches if isinstance(p, FancyArrowPatch) and to_hex(p.get_edgecolor()) == skip_colour]
+
+    skip_colour = to_hex(diagrams.PALETTE["vermillion"])
+    styles = [arc.get_linestyle() for arc in skips(ax)]
+    assert len(styles) == 9 and styles.count("--") == 2 and styles[3] == styles[6] == "--"
+    assert not skips(diagrams.resnet_overview(models.plain20()))
+
+
+def test_unrolled_paths_lists_every_subset_and_counts_paths_by_binomial_coefficients():
+    paths_ax, counts_ax = diagrams.unrolled_paths(3, counted_blocks=5)
+    lengths = [text.get_text() for text in paths_ax.texts if text.get_text().startswith("length")]
+    assert lengths == ["length 0"] + ["length 1"] * 3 + ["length 2"] * 3 + ["length 3"]
+    heights = [bar.get_height() * 1e6 for bar in counts_ax.patches]
+    assert [round(h) for h in heights] == [1, 5, 10, 10, 5, 1] + [1, 4, 6, 4, 1, 0]
+
+
+def test_unfold_product_reads_its_shapes_off_the_unfolded_tensors():
+    ax = diagrams.unfold_product(nn.Conv2d(2, 3, 3, padding=1), in_size=4)
+    texts = {text.get_text() for text in ax.texts}
+    assert {"filters as rows\n3 x 18", "windows as columns\n18 x 16", "output\n3 x 16", "= 3 maps\nof 4 x 4"} <= texts
+    cells = sum(isinstance(p, Rectangle) for p in ax.patches)
+    assert cells == 2 * 4 * 4 + 3 * 18 + 18 * 16 + 3 * 16  # input planes, filters, columns, outputs
+
+
+def test_overlap_tiles_outlines_the_part_every_tile_keeps():
+    from cnncourse.models import tiling
+
+    plan = tiling.plan_tiles(models.unet_small(depth=2, base_width=4), 100, 120, tile=64)
+    ax = diagrams.overlap_tiles(torch.rand(100, 120), plan)
+    kept = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() == plan.output and not p.get_fill()]
+    assert len(kept) == len(plan.rows) * len(plan.cols) > 1
+    assert f"keeping {plan.output} px" in ax.get_title()

@@ -1,11 +1,14 @@
 """The segmentation explorer's function: prediction, error map, metrics line; the widget updates on the sliders."""
 
-import pytest
 import base64
+import io
 
+import pytest
 import torch
+from PIL import Image
 
 from cnncourse.errors import InputShapeError
+from cnncourse.widgets.explorer_box import SAVED_DPI
 from cnncourse.widgets.segmentation_explorer import segmentation_explorer, threshold_view
 
 
@@ -51,7 +54,10 @@ def test_widget_updates_picture_and_metrics_line(slice_and_probability):
     assert metrics.value != before_text and picture.value != before_picture
     slice_slider.value = 1
     assert metrics.value.startswith("slice 26, threshold 0.80")
-    assert base64.b64decode(box._repr_mimebundle_()["image/png"]) == picture.value   # kept in the saved output
+    saved = Image.open(io.BytesIO(base64.b64decode(box._repr_mimebundle_()["image/png"])))   # the saved output's
+    assert saved.size == (12 * SAVED_DPI, round(4.8 * SAVED_DPI))   # picture: the figure, titled, at full resolution
+    threshold_slider.value = 0.3
+    assert Image.open(io.BytesIO(base64.b64decode(box._repr_mimebundle_()["image/png"]))) != saved
 
 
 def test_png_bytes_round_trip():

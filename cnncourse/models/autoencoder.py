@@ -58,15 +58,13 @@ class ConvAutoencoder(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
 
-    def stage_shapes(self, height: int = 28, width: int = 28) -> list[tuple[str, tuple[int, ...]]]:
-        """(stage name, output shape of one image) for every stage, from input to output."""
-        x = torch.zeros(1, self.in_channels, height, width, device=next(self.parameters()).device)
+    def stages(self, x: Tensor) -> list[tuple[str, tuple[int, ...]]]:
+        """(stage name, output shape) of every stage for input ``x``, from input to output (as ``UNet.stages``)."""
         kinds = {nn.MaxPool2d: "max-pool 2x2", nn.Upsample: "upsample x2"}
-        probes = [(f"{part_name} {kinds.get(type(layer), 'basic block')}", layer, "output")
+        probes = [(f"{part_name}: {kinds.get(type(layer), '2 x conv3x3')}", layer, "output")
                   for part_name, part in (("encoder", self.encoder), ("decoder", self.decoder)) for layer in part]
-        probes.append(("output conv (no activation)", self.output, "output"))
-        shapes = [("input", tuple(x.shape))] + record_shapes(self, x, probes)
-        return [(name, shape[1:]) for name, shape in shapes]
+        probes.append(("output: conv3x3 (no activation)", self.output, "output"))
+        return [("input", tuple(x.shape))] + record_shapes(self, x, probes)
 
 
 def conv_autoencoder(*, in_channels: int = 1, width: int = 16, depth: int = 2) -> ConvAutoencoder:

@@ -4,7 +4,7 @@ shapes its stages report, a convolution from its weight tensor. Change a model a
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -16,7 +16,10 @@ from ..analysis import receptive_fields
 from ..models.transfer import MODES, lr_multipliers_for, transfer_model
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
-from .style import PALETTE, SMALL_TEXT, capped_width
+from .style import PALETTE, SMALL_TEXT, capped_width, series_colour
+
+if TYPE_CHECKING:
+    from ..models.tiling import TilePlan
 
 LAYER_COLOURS = {"conv": "#a6cee3", "batch norm": "#fdbf6f", "activation": "#b2df8a"}
 STEP_COLOURS = {"conv": PALETTE["blue"], "pool": PALETTE["vermillion"], "up": PALETTE["green"], "skip": "gray",
@@ -115,21 +118,26 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
     return axes
 
 
-def _unet_step(name: str) -> str:
-    """The kind of step that produced the stage ``name`` (a name of ``UNet.stages``)."""
-    for key, step in (("max-pool", "pool"), ("up-conv", "up"), ("concatenate", "join"), ("head", "head")):
+def _step_kind(name: str) -> str:
+    """The kind of step that produced the stage ``name`` ("down 1: max-pool 2x2", "decoder: upsample x2", ...)."""
+    for key, step in (("max-pool", "pool"), ("up-conv", "up"), ("upsample", "up"), ("concatenate", "join"),
+                      ("head", "head"), ("output", "head")):
         if key in name:
             return step
     return "conv"
 
 
-def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None = None) -> Axes:
-    """The "U" of a U-Net from its stages (``UNet.stages``): a box per feature map, as wide as its channels, one
-    row per resolution; max-pooling down the left, up-convolution up the right, skip connections across."""
+def u_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, title: str = "", widest: int | None = None,
+            ax: Axes | None = None) -> Axes:
+    """The "U" of an encoder-decoder from its stages (``UNet.stages``, ``ConvAutoencoder.stages``): a box per feature
+    map, as wide as its channels, one row per resolution; pooling down the left, upsampling up the right, skip
+    connections (where stages concatenate one) across. The legend names each kind of step as the stages do.
+    ``widest``: the channel count drawn at full width (the stages' largest by default; give two diagrams one scale)."""
     ax = axes_or_new(ax, (11, 4.6))
     sizes = sorted({shape[-1] for _, shape in stages}, reverse=True)
-    widest = max(shape[1] for _, shape in stages)
+    widest = widest or max(shape[1] for _, shape in stages)
     position: dict[str, tuple[float, float]] = {}
+    step_labels: dict[str, str] = {}
     previous = None
     for index, (name, shape) in enumerate(stages):
         x, y = float(index), -float(sizes.index(shape[-1]))
@@ -139,7 +147,8 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
                                edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
         ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=SMALL_TEXT)
         if previous is not None:  # from the right edge of the box before to the left edge of this one
-            step = _unet_step(name)
+            step = _step_kind(name)
+            step_labels.setdefault(step, name.split(": ", 1)[-1])
             _arrow(ax, (previous[0] + previous[2] / 2 + 0.02, previous[1]), (x - width / 2 - 0.02, y),
                    colour=STEP_COLOURS[step])
         previous = (x, y, width)
@@ -151,17 +160,18 @@ def unet_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, ax: Axes | None
             ax.plot([start[0], start[0], x], [y - 0.3, y - 0.45, y - 0.45], color=STEP_COLOURS["skip"],
                     linestyle="--", linewidth=1.2)
             _arrow(ax, (x, y - 0.45), (x, y - 0.3), colour=STEP_COLOURS["skip"])
+            step_labels.setdefault("skip", "copy (skip connection)")
     for row, size in enumerate(sizes):
         ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=SMALL_TEXT)
-    handles = [plt.Line2D([], [], color=colour, label=label) for label, colour in
-               (("two 3x3 convs", STEP_COLOURS["conv"]), ("max-pool 2x2", STEP_COLOURS["pool"]),
-                ("up-conv 2x2", STEP_COLOURS["up"]), ("copy (skip connection)", STEP_COLOURS["skip"]),
-                ("concatenate", STEP_COLOURS["join"]), ("1x1 conv (classes)", STEP_COLOURS["head"]))]
-    ax.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.2))
+    handles = [plt.Line2D([], [], color=STEP_COLOURS[step], linestyle="--" if step == "skip" else "-", label=label)
+               for step, label in step_labels.items()]
+    wide = ax.figure.get_figwidth() * ax.get_position().width > 8  # room for three legend columns
+    ax.legend(handles=handles, loc="lower center", ncol=3 if wide else 2, frameon=False, bbox_to_anchor=(0.5, -0.2))
     ax.set_xlim(-2.2, len(stages))
     ax.set_ylim(-len(sizes) + 0.3, 0.9)
     ax.set_axis_off()
-    ax.set_title("the U-Net's stages: channels above each box, image size per row; hatched: concatenated skip")
+    ax.set_title(title or "stages: channels above each box, image size per row"
+                 + ("; hatched: concatenated skip" if any("concatenate" in name for name, _ in stages) else ""))
     return ax
 
 
@@ -348,5 +358,193 @@ def transfer_modes(source: nn.Module, *, num_classes: int = 2, ax: Axes | None =
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
     ax.set_xlim(-2.0, 4.0 * (len(MODES) - 1) + 2.0)
     ax.set_ylim(-0.7 * len(source_convs) - 0.6, 1.1)
+    ax.set_axis_off()
+    return ax
+
+
+def _block_shapes(net: nn.Module, x: Tensor) -> list[tuple[int, ...]]:
+    """The output shape of each of ``net.blocks`` on ``x`` (the net in eval mode for the pass, then as it was)."""
+    shapes: list[tuple[int, ...]] = []
+    handles = [block.register_forward_hook(lambda block, inputs, output: shapes.append(tuple(output.shape)))
+               for block in net.blocks]
+    was_training = net.training
+    try:
+        with torch.no_grad():
+            net.eval()(x)
+    finally:
+        net.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return shapes
+
+
+def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32), ax: Axes | None = None) -> Axes:
+    """A whole CIFAR ResNet (``models.CifarResNet``) left to right: the stem, every block numbered from 0 with its
+    channels and image size (read off a forward pass on zeros of ``in_shape``), the skip path over each residual
+    block (the identity, or option A where the shape changes: those blocks are shaded), pooling and the classifier."""
+    from ..models.resnet import BasicBlock  # PreActBlock derives from it: both have a skip path
+
+    shapes = _block_shapes(net, torch.zeros(*in_shape))
+    residual = issubclass(net.block, BasicBlock) or net.block.preactivation
+    ax = axes_or_new(ax, (12, 3.6))
+    _box(ax, 0, 0, f"input\n{in_shape[1]}x{in_shape[2]}x{in_shape[3]}", "white", width=0.9, height=1.0)
+    stem = next(m for m in net.stem.modules() if isinstance(m, nn.Conv2d))
+    _box(ax, 1.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=0.9, height=1.0)
+    previous_channels = stem.out_channels
+    for index, (block, shape) in enumerate(zip(net.blocks, shapes)):
+        x = 2.2 + 1.1 * index
+        changes_shape = block.stride > 1 or shape[1] != previous_channels
+        _box(ax, x, 0, f"block {index}\n{shape[1]} ch" + (", /2" if block.stride > 1 else ""),
+             "#fdbf6f" if changes_shape else LAYER_COLOURS["conv"], width=0.9, height=1.0)
+        _arrow(ax, (x - 0.65, 0), (x - 0.45, 0))
+        if residual:  # the skip path: an arc over the block, from its input to the addition at its output
+            ax.add_patch(FancyArrowPatch((x - 0.5, 0.5), (x + 0.5, 0.5), connectionstyle="arc3,rad=-0.6",
+                                         arrowstyle="-|>", mutation_scale=10, color=PALETTE["vermillion"],
+                                         linewidth=1.3, linestyle="--" if changes_shape else "-"))
+        previous_channels = shape[1]
+    last = 2.2 + 1.1 * len(shapes)
+    _arrow(ax, (last - 0.65, 0), (last - 0.45, 0))
+    _box(ax, last, 0, "global\navg pool", "white", width=0.9, height=1.0)
+    _arrow(ax, (last + 0.45, 0), (last + 0.65, 0))
+    _box(ax, last + 1.1, 0, f"linear\n{net.head[-1].out_features}", PALETTE["purple"], width=0.9, height=1.0)
+    _arrow(ax, (0.45, 0), (0.65, 0))
+    for stage_start in range(0, len(shapes), len(shapes) // 3):  # a bracket under each stage: channels, image size
+        first, last_block = 2.2 + 1.1 * stage_start - 0.45, 2.2 + 1.1 * (stage_start + len(shapes) // 3 - 1) + 0.45
+        channels, size = shapes[stage_start][1], shapes[stage_start][2:]
+        ax.plot([first, first, last_block, last_block], [-0.65, -0.75, -0.75, -0.65], color="black", linewidth=1)
+        ax.text((first + last_block) / 2, -0.9, f"{channels} channels, {size[0]}x{size[1]}", ha="center", va="top",
+                fontsize=SMALL_TEXT)
+    skip = ([plt.Line2D([], [], color=PALETTE["vermillion"], label="skip: identity"),
+             plt.Line2D([], [], color=PALETTE["vermillion"], linestyle="--",
+                        label="skip: option A (subsample, zero-pad channels)")] if residual else [])
+    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor="#fdbf6f", edgecolor="black",
+                                    label="block that changes the shape (stride 2, more channels)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=len(handles), frameon=False)
+    ax.set_xlim(-0.6, last + 1.7)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return ax
+
+
+def unrolled_paths(num_blocks: int = 3, *, counted_blocks: int = 27, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """Veit et al. 2016's unravelled view: ``num_blocks`` residual blocks in a row are 2^n paths from input to
+    output, each through a subset of the blocks (left); and how many paths of each length ``counted_blocks``
+    blocks hold, before and after one block is deleted (right: the lengths follow a binomial distribution)."""
+    if axes is None:
+        axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained", width_ratios=(1, 1.2))[1]
+    paths_ax, counts_ax = axes
+    subsets = sorted(range(2 ** num_blocks), key=lambda s: (bin(s).count("1"), [-(s >> i & 1) for i in range(num_blocks)]))
+    for row, subset in enumerate(subsets):
+        y = -0.7 * row
+        _arrow(paths_ax, (0.35, y), (num_blocks + 0.65, y))
+        for block in range(num_blocks):
+            if subset >> block & 1:
+                _box(paths_ax, block + 1, y, f"f{block + 1}", LAYER_COLOURS["conv"], width=0.6, height=0.45)
+        paths_ax.text(num_blocks + 1.0, y, f"length {bin(subset).count('1')}", va="center", fontsize=SMALL_TEXT)
+    paths_ax.text(0.35, 0.45, "input", ha="center", fontsize=SMALL_TEXT, style="italic")
+    paths_ax.text(num_blocks + 0.65, 0.45, "output", ha="center", fontsize=SMALL_TEXT, style="italic")
+    paths_ax.set_xlim(-0.6, num_blocks + 2.2)
+    paths_ax.set_ylim(-0.7 * len(subsets) + 0.2, 0.9)
+    paths_ax.set_axis_off()
+    paths_ax.set_title(f"{num_blocks} residual blocks, unrolled: $2^{{{num_blocks}}}$ = {2 ** num_blocks} paths")
+    lengths = range(counted_blocks + 1)
+    for blocks, label, colour, offset in ((counted_blocks, f"all {counted_blocks} blocks", PALETTE["blue"], -0.2),
+                                          (counted_blocks - 1, "one block deleted", PALETTE["sky blue"], 0.2)):
+        counts_ax.bar([k + offset for k in lengths], [math.comb(blocks, k) / 1e6 for k in lengths], width=0.4,
+                      color=colour, label=f"{label}: {2 ** blocks / 1e6:,.0f} million paths")
+    counts_ax.set(xlabel="path length (blocks passed through)", ylabel="paths (millions)",
+                  title=f"{counted_blocks} residual blocks: paths by length")
+    spread = 3 * math.sqrt(counted_blocks) / 2  # three standard deviations of the binomial either side of its mean
+    counts_ax.set_xlim(max(-0.5, counted_blocks / 2 - spread - 1), min(counted_blocks + 0.5, counted_blocks / 2 + spread + 1))
+    counts_ax.set_ylim(0, 1.35 * math.comb(counted_blocks, counted_blocks // 2) / 1e6)  # room for the legend
+    counts_ax.legend(loc="upper left")
+    return [paths_ax, counts_ax]
+
+
+def overlap_tiles(image: Tensor, plan: "TilePlan", *, ax: Axes | None = None) -> Axes:
+    """Ronneberger et al.'s overlap-tile strategy (their Fig. 2) on a real ``image`` (H, W), laid out by ``plan``
+    (``tiling.plan_tiles``): the image mirror-padded, the part each tile keeps, and the first tile's whole input."""
+    from ..ops import mirror_pad
+
+    height, width = image.shape[-2:]
+    top, bottom, left, right = plan.padding(height, width)
+    padded = mirror_pad(image.reshape(1, 1, height, width).float(), top, bottom, left, right)[0, 0]
+    ax = axes_or_new(ax, (6, 6))
+    ax.imshow(padded.numpy(), cmap="gray")
+    full_height, full_width = padded.shape
+    for x0, y0, w, h in ((0, 0, full_width, top), (0, top + height, full_width, bottom),
+                         (0, top, left, height), (left + width, top, right, height)):  # fade the mirrored margins
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), w, h, facecolor="white", alpha=0.55, edgecolor="none"))
+    kept = PALETTE["orange"]
+    for row in plan.rows:
+        for col in plan.cols:
+            ax.add_patch(Rectangle((col + plan.margin - 0.5, row + plan.margin - 0.5), plan.output, plan.output,
+                                   fill=False, edgecolor=kept, linewidth=1.2))
+    first_row, first_col = plan.rows[0], plan.cols[0]
+    ax.add_patch(Rectangle((first_col + plan.margin - 0.5, first_row + plan.margin - 0.5), plan.output, plan.output,
+                           facecolor=kept, alpha=0.35, edgecolor=kept, linewidth=2))
+    ax.add_patch(Rectangle((first_col - 0.5, first_row - 0.5), plan.tile, plan.tile, fill=False,
+                           edgecolor=PALETTE["sky blue"], linewidth=2.5, linestyle="--"))
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", label=f"faded: the {height} x {width} image, mirrored"),
+               plt.Line2D([], [], color=PALETTE["sky blue"], linewidth=2.5, linestyle="--",
+                          label=f"one tile's input ({plan.tile} px)"),
+               plt.Rectangle((0, 0), 1, 1, facecolor=kept, alpha=0.6, label=f"the part it keeps ({plan.output} px)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=1, frameon=False)
+    ax.set_axis_off()
+    ax.set_title(f"{len(plan.rows) * len(plan.cols)} tiles of {plan.tile} px, keeping {plan.output} px each")
+    return ax
+
+
+def unfold_product(conv: nn.Conv2d, *, in_size: int = 4, ax: Axes | None = None) -> Axes:
+    """``conv`` as one matrix product (what ``F.unfold`` sets up), with shapes read off the real tensors: every k x k
+    window of every input channel becomes a column; every filter a row; the product holds one output per (filter,
+    position). The first window, its column and the outputs it gives are coloured."""
+    k = conv.kernel_size[0]
+    x = torch.zeros(1, conv.in_channels, in_size, in_size)
+    columns = torch.nn.functional.unfold(x, conv.kernel_size, padding=conv.padding, stride=conv.stride)[0]
+    with torch.no_grad():
+        out_size = conv(x).shape[-1]
+    rows, positions = columns.shape  # (C_in*k*k, windows)
+    ax = axes_or_new(ax, (12, 5))
+    cell, window, empty = 0.22, PALETTE["yellow"], "#eeeeee"
+    filter_colours = [series_colour(index) for index in range(conv.out_channels)]
+
+    def grid(x0: float, y0: float, n_rows: int, n_cols: int, fill: Callable[[int, int], str]) -> None:
+        for r in range(n_rows):
+            for c in range(n_cols):
+                ax.add_patch(Rectangle((x0 + c * cell, y0 - (r + 1) * cell), cell, cell, facecolor=fill(r, c),
+                                       edgecolor="gray", linewidth=0.5))
+
+    def label(x0: float, width: float, text: str) -> None:
+        ax.text(x0 + width / 2, 0.15, text, ha="center", va="bottom", fontsize=SMALL_TEXT)
+
+    plane_gap = in_size * cell + 0.35
+    for channel in range(conv.in_channels):  # the input planes, one under the other, the first window marked
+        grid(0, -plane_gap * channel, in_size, in_size, lambda r, c: window if r < k and c < k else "white")
+        ax.text(in_size * cell + 0.1, -plane_gap * channel - in_size * cell / 2, f"channel {channel + 1}",
+                va="center", fontsize=SMALL_TEXT)
+    label(0, in_size * cell, f"input\n{conv.in_channels} x {in_size} x {in_size}")
+    left = in_size * cell + 1.7
+    grid(left, 0, conv.out_channels, rows, lambda r, c: filter_colours[r])
+    for channel in range(1, conv.in_channels):  # where one input channel's kernel ends and the next one's starts
+        ax.plot([left + channel * k * k * cell] * 2, [0.05, -conv.out_channels * cell - 0.05], color="black")
+    label(left, rows * cell, f"filters as rows\n{conv.out_channels} x {rows}")
+    ax.text(left + rows * cell + 0.3, -conv.out_channels * cell / 2, "×", ha="center", va="center", fontsize=18)
+    middle = left + rows * cell + 0.6
+    grid(middle, 0, rows, positions, lambda r, c: window if c == 0 else empty)
+    for channel in range(1, conv.in_channels):
+        ax.plot([middle - 0.05, middle + positions * cell + 0.05], [-channel * k * k * cell] * 2, color="black")
+    label(middle, positions * cell, f"windows as columns\n{rows} x {positions}")
+    ax.text(middle + positions * cell + 0.3, -conv.out_channels * cell / 2, "=", ha="center", va="center",
+            fontsize=18)
+    right = middle + positions * cell + 0.6
+    grid(right, 0, conv.out_channels, positions, lambda r, c: filter_colours[r] if c == 0 else empty)
+    ax.text(right + positions * cell + 0.15, -conv.out_channels * cell / 2,
+            f"= {conv.out_channels} maps\nof {out_size} x {out_size}", va="center", fontsize=SMALL_TEXT)
+    label(right, positions * cell, f"output\n{conv.out_channels} x {positions}")
+    ax.set_xlim(-0.2, right + positions * cell + 1.6)
+    ax.set_ylim(-max(rows * cell, plane_gap * conv.in_channels) - 0.2, 0.9)
+    ax.set_aspect("equal")
     ax.set_axis_off()
     return ax

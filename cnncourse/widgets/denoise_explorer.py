@@ -20,7 +20,7 @@ from ..data.corruption import noisy_version
 from ..experiments import denoise
 from ..metrics.image_quality import psnr
 from ..plot import before_after
-from .explorer_box import ExplorerBox, figure_png
+from .explorer_box import SAVED_DPI, ExplorerBox, figure_png
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,16 @@ def denoise_explorer(images: Tensor, model: nn.Module, filters: Mapping[float, T
     panels = widgets.Image(format="png")
     box = ExplorerBox([widgets.HBox([noise_slider, image_picker]), psnr_label, panels])
 
+    shown: list[DenoiseView] = []  # the view on screen now
+
     def update(_change=None) -> None:
         view = denoise_view(images[image_picker.value], noise_slider.value, model, filters,
                             seed=seed + image_picker.value)
         psnr_label.value = view.psnr_text()
-        panels.value = box.picture_png = figure_png(view.figure())
+        panels.value = figure_png(view.figure())
+        shown[:] = [view]
+
+    box.saved_picture = lambda: figure_png(shown[0].figure(), dpi=SAVED_DPI)
 
     noise_slider.observe(update, names="value")
     image_picker.observe(update, names="value")

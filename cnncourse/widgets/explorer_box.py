@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Callable
 
 import ipywidgets as widgets
 from IPython.display import display
@@ -17,18 +18,23 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 
+# the saved picture's resolution: that of the course's figures (100 dpi, sent at twice the pixels, "retina")
+SAVED_DPI = 200
+
+
 class ExplorerBox(widgets.VBox):
-    """A VBox whose notebook output also carries ``picture_png``, the picture the explorer shows now."""
+    """A VBox whose notebook output also carries a PNG of what the explorer shows when it is displayed: drawn then
+    by ``saved_picture`` (at the figures' resolution, titled), not at every slider move."""
 
     def __init__(self, children, **kwargs) -> None:
         super().__init__(children, **kwargs)
-        self.picture_png: bytes | None = None
+        self.saved_picture: Callable[[], bytes] | None = None
 
     def _repr_mimebundle_(self, **kwargs):
         show_widget = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 8
         bundle = show_widget(**kwargs) if show_widget is not None else self._widget_view(**kwargs)
-        if self.picture_png is not None:
-            bundle["image/png"] = base64.b64encode(self.picture_png).decode("ascii")
+        if self.saved_picture is not None:
+            bundle["image/png"] = base64.b64encode(self.saved_picture()).decode("ascii")
         return bundle
 
     def _widget_view(self, **kwargs) -> dict:

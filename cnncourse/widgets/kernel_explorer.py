@@ -17,9 +17,9 @@ from torch import Tensor
 
 from ..by_hand import KERNELS, channel_responses, preset_kernel
 from ..errors import InputShapeError
-from ..plot.style import capped_width
+from ..plot.style import SMALL_TEXT, capped_width
 from ..validate import describe
-from .explorer_box import ExplorerBox, figure_png
+from .explorer_box import SAVED_DPI, ExplorerBox, figure_png
 
 CHANNEL_NAMES = ("R", "G", "B")
 CHANNEL_CHOICES = ("R+G+B", "R", "G", "B")  # which input channels the kernel is applied to
@@ -122,6 +122,7 @@ class KernelExplorer:
         self.picture.add_class("cnncourse-kernel-picture")
         grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 75px)"))
         self.widget = ExplorerBox([self.preset, grid, self.channels, self.summary, self.picture])
+        self.widget.saved_picture = self.saved_picture
         self._holding = False
         self.preset.observe(self._on_preset, names="value")
         for cell in self.cells:
@@ -145,9 +146,15 @@ class KernelExplorer:
         """Recompute the view from the boxes and show its text line and picture."""
         view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
         self.picture.value = view_png(view, self.image)  # the picture first, so a new text line means a new picture
-        self.widget.picture_png = self.picture.value
         self.summary.value = view.summary
         return view
+
+    def saved_picture(self) -> bytes:
+        """The view on screen now, at the figures' resolution, under its text line."""
+        view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
+        figure = draw_kernel_view(view, self.image)[0].figure
+        figure.suptitle(view.summary, fontsize=SMALL_TEXT)
+        return figure_png(figure, dpi=SAVED_DPI)
 
     def _on_preset(self, change: dict) -> None:
         self.set_kernel(preset_kernel(change["new"]))

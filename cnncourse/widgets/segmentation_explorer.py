@@ -10,7 +10,9 @@ import io
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from PIL import Image
 from torch import Tensor
 
@@ -18,7 +20,7 @@ from ..errors import InputShapeError
 from ..metrics.segmentation import segmentation_scores, threshold_probabilities
 from ..plot.style import FALSE_MEMBRANE, MISSED_MEMBRANE, PREDICTED_MEMBRANE
 from ..validate import describe
-from .explorer_box import ExplorerBox
+from .explorer_box import SAVED_DPI, ExplorerBox, figure_png
 
 
 
@@ -69,6 +71,25 @@ def png_bytes(rgb: Tensor) -> bytes:
     return buffer.getvalue()
 
 
+PANEL_TITLES = ("predicted membranes (orange)", "P(interior): white = interior", "errors against the label")
+
+
+def threshold_view_figure(view: ThresholdView) -> Figure:
+    """The three panels of ``view`` titled, with a key to the colours and the scores above them."""
+    figure, axes = plt.subplots(1, 3, figsize=(12, 4.8), layout="constrained")
+    width = view.panel.shape[-1] // 3
+    for index, (ax, title) in enumerate(zip(axes, PANEL_TITLES)):
+        ax.imshow(view.panel[:, :, index * width:(index + 1) * width].permute(1, 2, 0).numpy())
+        ax.set_title(title)
+        ax.set_axis_off()
+    key = [plt.Rectangle((0, 0), 1, 1, facecolor=[c / 255 for c in colour], label=label) for colour, label in
+           ((PREDICTED_MEMBRANE, "predicted membrane"), (MISSED_MEMBRANE, "missed membrane"),
+            (FALSE_MEMBRANE, "membrane where the label says interior"))]
+    figure.legend(handles=key, loc="outside lower center", ncol=3, frameon=False)
+    figure.suptitle(view.text)
+    return figure
+
+
 def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, ids: tuple[int, ...] | None = None,
                           *, threshold: float = 0.5):
     """A slice slider and a threshold slider over ``threshold_view`` (images (N, 1, H, W), P and masks (N, H, W))."""
@@ -89,9 +110,11 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
                               slice_id=ids[index])
         picture.value = png_bytes(view.panel)
         metrics.value = view.text
-        box.picture_png = picture.value
+        shown[:] = [view]
 
+    shown: list[ThresholdView] = []  # the view on screen now
     box = ExplorerBox([widgets.HBox([slice_slider, threshold_slider]), picture, metrics, legend])
+    box.saved_picture = lambda: figure_png(threshold_view_figure(shown[0]), dpi=SAVED_DPI)
     slice_slider.observe(update, names="value")
     threshold_slider.observe(update, names="value")
     update()
