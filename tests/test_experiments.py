@@ -62,3 +62,31 @@ def test_landscape_along_training_refuses_a_schedule_and_negative_steps():
     with pytest.raises(ValueError, match="0 or more"):
         experiments.landscape_along_training(_tiny_classifier, (images, labels), Recipe(steps=1, schedule=None),
                                              (-1, 2), (images, labels))
+
+
+def test_train_over_seeds_is_train_each_once_per_seed():
+    images, labels = torch.randn(16, 1, 8, 8), torch.randint(0, 2, (16,))
+    build = lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2))
+    variants = {"linear": experiments.Variant(build, (images, labels), Recipe(steps=3, batch_size=8))}
+    runs = experiments.train_over_seeds(variants, seeds=(0, 1))
+    assert list(runs) == ["linear"] and len(runs["linear"]) == 2
+    for seed, outcome in zip((0, 1), runs["linear"]):
+        assert outcome.history.step_loss == experiments.train_each(variants, seed=seed)["linear"].history.step_loss
+    assert runs["linear"][0].history.step_loss != runs["linear"][1].history.step_loss
+    finals = experiments.final_loss_spreads(runs, last_steps=2)["linear"]
+    assert finals.values == tuple(pytest.approx(sum(o.history.step_loss[-2:]) / 2) for o in runs["linear"])
+
+
+def test_a_diverged_seed_counts_as_infinitely_bad():
+    from cnncourse.train import History
+
+    finals = experiments.final_loss_spreads({"run": [History(step_loss=[1.0, 2.0]), History(step_loss=[1.0, float("nan")])]},
+                                            last_steps=1)["run"]
+    assert finals.values == (2.0, float("inf")) and f"{finals:.3f}" == "diverged in 1 of 2 seeds"
+
+
+def test_below_in_every_seed_compares_seed_by_seed():
+    assert experiments.below_in_every_seed(experiments.spread([1, 2, 3]), experiments.spread([2, 3, 4]))
+    assert not experiments.below_in_every_seed(experiments.spread([1, 5]), experiments.spread([2, 3]))
+    with pytest.raises(ValueError, match="same seeds"):
+        experiments.below_in_every_seed(experiments.spread([1, 2]), experiments.spread([2]))

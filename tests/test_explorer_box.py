@@ -10,7 +10,7 @@ from cnncourse.widgets.explorer_box import ExplorerBox
 
 def test_the_view_names_the_widget_and_the_bundle_carries_the_picture():
     box = ExplorerBox([widgets.Label("a picture")])
-    box.saved_picture = lambda: b"\x89PNG fake"
+    box.saved_picture = lambda: ("image/png", b"\x89PNG fake")
     view = box._widget_view()  # what ipywidgets 7 displays
     assert view["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
     bundle = box._repr_mimebundle_()

@@ -66,6 +66,19 @@ def test_training_curves_one_line_per_run():
     assert [line.get_linestyle() for line in styled.get_lines()] == ["--", "-"]
 
 
+def test_training_curves_of_several_seeds_draw_the_median_and_the_range():
+    nan = float("nan")
+    runs = {"a": [History(step_loss=[3, 2, 1]), History(step_loss=[5, 2, 3]), History(step_loss=[4, 1e30, nan])],
+            "b": History(step_loss=[1, 1, 1])}
+    ax = plot.training_curves(runs)
+    middle, single = ax.get_lines()   # the median: one exploding or diverged seed does not swamp it
+    assert middle.get_ydata().tolist() == [4, 2, 2] and middle.get_label() == "a (median of 3 seeds)"
+    assert single.get_label() == "b"
+    (band,) = ax.collections   # one band, for the run with seeds: from its lowest to its highest seed
+    vertices = band.get_paths()[0].vertices
+    assert {tuple(v) for v in vertices} >= {(1, 3), (1, 5), (2, 1e30), (3, 1), (3, 3)}
+
+
 def test_smoothed_training_curves_stay_aligned_with_their_steps():
     ax = plot.training_curves({"a": History(step_loss=[4, 2, 0, 2, 4])}, smooth=3)
     line = ax.get_lines()[0]  # means of steps 1-3, 2-4, 3-5, each drawn at its window's last step
@@ -283,3 +296,27 @@ def test_series_without_a_named_colour_take_the_palette_in_order():
     assert plot.style.series_colour(0) == plot.PALETTE["blue"]
     assert len(set(plot.style.CLASS_COLOURS)) == 10 and plot.PALETTE["yellow"] not in plot.style.CLASS_COLOURS
     assert plot.style.series_colour(10) == plot.style.series_colour(0)
+
+
+def test_a_photograph_is_sent_as_jpeg_and_a_chart_or_a_small_image_as_png():
+    import io
+
+    from PIL import Image
+
+    from cnncourse.plot import inline
+
+    photo, axes = plt.subplots(1, 2, figsize=(6, 3))
+    axes[0].imshow(torch.rand(300, 300).numpy(), cmap="gray")
+    axes[1].plot([0, 1], [1, 0])
+    chart, ax = plt.subplots(figsize=(4, 3))
+    ax.imshow(torch.rand(32, 32).numpy())   # a CIFAR-sized image: its square pixels stay sharp in a PNG
+    assert inline.is_photo(photo) and not inline.is_photo(chart)
+    kind, data = inline.picture(photo, dpi=100, tight=False)
+    assert kind == "image/jpeg" and Image.open(io.BytesIO(data)).format == "JPEG"
+    assert Image.open(io.BytesIO(data)).size == (600, 300)
+    kind, data = inline.picture(chart)
+    assert kind == "image/png" and Image.open(io.BytesIO(data)).format == "PNG"
+    assert inline._as_notebook_output(photo, "image/png") is None   # one figure, one output type
+    encoded, size = inline._as_notebook_output(photo, "image/jpeg")   # twice the pixels, shown at the figure's size
+    width, height = Image.open(io.BytesIO(base64.b64decode(encoded))).size
+    assert size == {"width": width // 2, "height": height // 2} and width > 1000

@@ -55,7 +55,7 @@ def test_widget_updates_picture_and_metrics_line(slice_and_probability):
     slice_slider.value = 1
     assert metrics.value.startswith("slice 26, threshold 0.80")
     saved = Image.open(io.BytesIO(base64.b64decode(box._repr_mimebundle_()["image/png"])))   # the saved output's
-    assert saved.size == (12 * SAVED_DPI, round(4.8 * SAVED_DPI))   # picture: the figure, titled, at full resolution
+    assert saved.size == (12 * SAVED_DPI, round(4.4 * SAVED_DPI))   # picture: the figure, titled, at full resolution
     threshold_slider.value = 0.3
     assert Image.open(io.BytesIO(base64.b64decode(box._repr_mimebundle_()["image/png"]))) != saved
 
@@ -80,7 +80,7 @@ def test_threshold_panels_titled_with_a_colour_bar_and_an_error_legend(slice_and
 
     view = threshold_view(*slice_and_probability, 0.5)
     axes = plot.threshold_panels(view.panel, view.threshold)
-    assert [ax.get_title() for ax in axes] == ["predicted membranes (orange)", "P(cell interior)",
+    assert [ax.get_title() for ax in axes] == ["predicted membranes (yellow)", "P(cell interior)",
                                                "errors at threshold 0.5"]
     middle = axes[1].get_images()[0].get_array()
     assert middle[0, -1] == pytest.approx(1.0, abs=1 / 255) and middle[0, 0] == pytest.approx(0.0, abs=1 / 255)

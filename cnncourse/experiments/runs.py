@@ -17,6 +17,7 @@ from ..loop import Prepare
 from ..recipes import Recipe
 from ..stored_results import stored_result
 from ..train import History, Task, fit
+from .seeds import Spread, spread
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,24 @@ def train_each(variants: Mapping[object, Variant], *, seed: int = 0, cache_name:
     return outcomes
 
 
+def train_over_seeds(variants: Mapping[object, Variant], seeds: Sequence[int], *,
+                     cache_name: str | None = None) -> dict[object, list[Outcome]]:
+    """``train_each`` once per seed: every variant's Outcome of each seed, in the order of ``seeds``."""
+    by_seed = [train_each(variants, seed=seed, cache_name=cache_name) for seed in seeds]
+    return {name: [outcomes[name] for outcomes in by_seed] for name in variants}
+
+
 def final_losses(outcomes: Mapping[str, Outcome | History], *, last_steps: int = 20) -> dict[str, float]:
     """Mean training loss over the last ``last_steps`` steps of each run; a diverged run (NaN or inf) counts as inf."""
     histories = {name: getattr(run, "history", run) for name, run in outcomes.items()}
     losses = {name: history.final_train_loss(last_steps) for name, history in histories.items()}
     return {name: loss if math.isfinite(loss) else math.inf for name, loss in losses.items()}
+
+
+def final_loss_spreads(runs: Mapping[str, Sequence[Outcome | History]], *, last_steps: int = 20) -> dict[str, Spread]:
+    """``final_losses`` of every seed of each run (``train_over_seeds``' result), as a Spread over the seeds."""
+    return {name: spread(final_losses(dict(enumerate(seeds)), last_steps=last_steps).values())
+            for name, seeds in runs.items()}
 
 
 def landscape_along_training(build_model: Callable[[], nn.Module], train_data, recipe: Recipe, probe_steps: Sequence[int],

@@ -41,6 +41,9 @@ class Spread:
 
     def __format__(self, spec: str) -> str:
         spec = spec or ".3g"
+        diverged = sum(not math.isfinite(v) for v in self.values)
+        if diverged:  # a run that diverged has no finite value to average (final_losses counts it as inf)
+            return f"diverged in {diverged} of {len(self.values)} seeds"
         return f"{self.mean:{spec}} ± {self.std:{spec.lstrip('+')}}"
 
     def __str__(self) -> str:
@@ -53,6 +56,13 @@ def spread(values: Iterable[float]) -> Spread:
     if not values:
         raise ValueError("spread needs at least one value (one per seed).")
     return Spread(values)
+
+
+def below_in_every_seed(lower: Spread, higher: Spread) -> bool:
+    """Whether ``lower`` is below ``higher`` seed by seed (both measured over the same seeds, in the same order)."""
+    if len(lower.values) != len(higher.values):
+        raise ValueError(f"Compare spreads over the same seeds: got {len(lower.values)} and {len(higher.values)} values.")
+    return all(a < b for a, b in zip(lower.values, higher.values))
 
 
 def over_seeds(experiment: Callable[[int], Mapping[str, float]], seeds: Sequence[int] = SEEDS) -> dict[str, Spread]:

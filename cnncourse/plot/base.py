@@ -36,7 +36,9 @@ def figure_of(axes: Axes | Sequence[Axes]) -> Figure:
 
 
 def compact_number(value: float) -> str:
-    """1790 -> '1.79k', 2359808 -> '2.36M', 0.024 -> '0.024': short labels for numbers over many decades."""
+    """1790 -> '1.79k', 2359808 -> '2.36M', 0.024 -> '0.024', 1e15 -> '1e+15': short labels over many decades."""
+    if abs(value) >= 1e12:  # beyond the suffixes people read at a glance: powers of ten
+        return f"{value:.0e}"
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= limit:
             return f"{value / limit:.3g}{suffix}"

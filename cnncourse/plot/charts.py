@@ -3,6 +3,7 @@ metrics against a setting (a threshold, a number of training images), bars, seed
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -22,32 +23,41 @@ if TYPE_CHECKING:
     from ..experiments import NoiseSweep, Outcome
 
 
-def training_curves(histories: Mapping[str, History | Outcome] | History, *, metric: str = "train_loss",
-                    per: str = "step", smooth: int = 1, ax: Axes | None = None, title: str = "",
-                    logy: bool = False, colours: Mapping[str, str] | None = None,
+def training_curves(histories: Mapping[str, History | Outcome | Sequence[History | Outcome]] | History, *,
+                    metric: str = "train_loss", per: str = "step", smooth: int = 1, ax: Axes | None = None,
+                    title: str = "", logy: bool = False, colours: Mapping[str, str] | None = None,
                     linestyles: Mapping[str, str] | None = None, chance: float | None = None) -> Axes:
     """One curve per run on the same axes: the loss per step, or any metric per epoch.
 
-    ``colours`` and ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults);
-    ``chance`` draws the value of always guessing (a loss of ln 10 for ten classes) as a dotted grey line.
+    A run given as a list of runs (one per seed) is drawn as their median (a seed that diverged to NaN left out:
+    one exploding seed would swamp a mean), with a band from the lowest to the highest seed. ``colours`` and ``linestyles`` map run names to a colour and a line style (runs not named keep
+    the defaults); ``chance`` draws the value of always guessing (a loss of ln 10 for ten classes) as a dotted
+    grey line.
     """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
     for name, run in runs.items():
-        history = getattr(run, "history", run)  # a History, or an experiment's Outcome
+        seeds = [getattr(each, "history", each) for each in (run if isinstance(run, Sequence) else [run])]
         style = {"color": colours[name]} if colours and name in colours else {}
         if linestyles and name in linestyles:
             style["linestyle"] = linestyles[name]
         if per == "step":
-            values = history.smoothed_loss(smooth) if smooth > 1 else history.step_loss
-            last_step = len(history.step_loss)  # each mean is drawn at the last step of its window
-            ax.plot(range(last_step - len(values) + 1, last_step + 1), values, label=name, **style)
-            ax.set_xlabel("training step")
+            curves = np.array([h.smoothed_loss(smooth) if smooth > 1 else h.step_loss for h in seeds])  # (seeds, points)
+            last_step = len(seeds[0].step_loss)  # each mean is drawn at the last step of its window
+            steps = np.arange(last_step - curves.shape[1] + 1, last_step + 1)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         else:
-            values = history.epochs[metric]
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=name, **style)
-            ax.set_xlabel("epoch")
+            curves = np.array([h.epochs[metric] for h in seeds])  # (seeds, epochs)
+            steps = np.arange(1, curves.shape[1] + 1)
+            style["marker"] = "o"
+        with warnings.catch_warnings():  # a step where every seed is NaN has no median: left as a gap
+            warnings.simplefilter("ignore", RuntimeWarning)
+            middle, low, high = np.nanmedian(curves, 0), np.nanmin(curves, 0), np.nanmax(curves, 0)
+        label = name + (f" (median of {len(seeds)} seeds)" if len(seeds) > 1 else "")
+        line, = ax.plot(steps, middle, label=label, **style)
+        if len(seeds) > 1:
+            ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
+    ax.set_xlabel("training step" if per == "step" else "epoch")
     if chance is not None:
         ax.axhline(chance, color="0.45", linestyle=":", linewidth=1.2, label=f"chance ({chance:.2f})")
     ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))

@@ -64,10 +64,11 @@ def block_layers(block: nn.Module, x: Tensor) -> tuple[list[tuple[str, str]], in
     return [_layer_label(layer) for layer in layers], None if plain else add_after
 
 
-def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = 2.2, height: float = 0.55) -> None:
+def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = 2.2, height: float = 0.55,
+         fontsize: float = 10) -> None:
     ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, facecolor=colour, edgecolor="black",
                            linewidth=0.8))
-    ax.text(x, y, text, ha="center", va="center", fontsize=10)
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], colour: str = "black",
@@ -157,9 +158,9 @@ def u_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, title: str = "", w
         if "concatenate" in name:
             level = name.split(":")[0].replace("up", "down")
             start = position[f"{level}: 2 x conv3x3"]
-            ax.plot([start[0], start[0], x], [y - 0.3, y - 0.45, y - 0.45], color=STEP_COLOURS["skip"],
-                    linestyle="--", linewidth=1.2)
-            _arrow(ax, (x, y - 0.45), (x, y - 0.3), colour=STEP_COLOURS["skip"])
+            ax.plot([start[0], start[0], x], [y - 0.3, y - 0.38, y - 0.38], color=STEP_COLOURS["skip"],
+                    linestyle="--", linewidth=1.2)  # just under the row: clear of the next row's channel counts
+            _arrow(ax, (x, y - 0.38), (x, y - 0.3), colour=STEP_COLOURS["skip"])
             step_labels.setdefault("skip", "copy (skip connection)")
     for row, size in enumerate(sizes):
         ax.text(-1.0, -row, f"{size} x {size}", ha="right", va="center", fontsize=SMALL_TEXT)
@@ -171,7 +172,7 @@ def u_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, title: str = "", w
     ax.set_ylim(-len(sizes) + 0.3, 0.9)
     ax.set_axis_off()
     ax.set_title(title or "stages: channels above each box, image size per row"
-                 + ("; hatched: concatenated skip" if any("concatenate" in name for name, _ in stages) else ""))
+                 + ("; hatched: after concatenating the copy" if any("concatenate" in name for name, _ in stages) else ""))
     return ax
 
 
@@ -378,50 +379,65 @@ def _block_shapes(net: nn.Module, x: Tensor) -> list[tuple[int, ...]]:
     return shapes
 
 
+SHAPE_CHANGE_FILL = "#F5D48F"  # a light tint of the palette's orange: a block that changes the shape
+
+
 def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32), ax: Axes | None = None) -> Axes:
-    """A whole CIFAR ResNet (``models.CifarResNet``) left to right: the stem, every block numbered from 0 with its
-    channels and image size (read off a forward pass on zeros of ``in_shape``), the skip path over each residual
-    block (the identity, or option A where the shape changes: those blocks are shaded), pooling and the classifier."""
+    """A whole CIFAR ResNet (``models.CifarResNet``) left to right: the stem, every block numbered from 0 (the
+    channels and image size of each stage read off a forward pass on zeros of ``in_shape``), the skip path of each
+    residual block into its addition (the identity, or option A where the shape changes: those blocks are shaded),
+    pooling and the classifier."""
     from ..models.resnet import BasicBlock  # PreActBlock derives from it: both have a skip path
 
     shapes = _block_shapes(net, torch.zeros(*in_shape))
-    residual = issubclass(net.block, BasicBlock) or net.block.preactivation
-    ax = axes_or_new(ax, (12, 3.6))
-    _box(ax, 0, 0, f"input\n{in_shape[1]}x{in_shape[2]}x{in_shape[3]}", "white", width=0.9, height=1.0)
+    residual = issubclass(net.block, BasicBlock)
+    ax = axes_or_new(ax, (12, 4))
+    text = dict(fontsize=12)
+    step, wide = 1.45, 1.45  # block spacing; the width of the stem's and the head's boxes
+    _box(ax, 0, 0, f"input\n{in_shape[1]}x{in_shape[2]}x{in_shape[3]}", "white", width=1.8, height=1.0, **text)
     stem = next(m for m in net.stem.modules() if isinstance(m, nn.Conv2d))
-    _box(ax, 1.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=0.9, height=1.0)
-    previous_channels = stem.out_channels
+    _box(ax, 2.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=wide, height=1.0, **text)
+    _arrow(ax, (0.9, 0), (2.1 - wide / 2, 0))
+    previous_channels, x = stem.out_channels, 2.1
     for index, (block, shape) in enumerate(zip(net.blocks, shapes)):
-        x = 2.2 + 1.1 * index
+        start, x = x + (wide if index == 0 else 0.85) / 2 + 0.05, x + step + (0.2 if index == 0 else 0)
         changes_shape = block.stride > 1 or shape[1] != previous_channels
-        _box(ax, x, 0, f"block {index}\n{shape[1]} ch" + (", /2" if block.stride > 1 else ""),
-             "#fdbf6f" if changes_shape else LAYER_COLOURS["conv"], width=0.9, height=1.0)
-        _arrow(ax, (x - 0.65, 0), (x - 0.45, 0))
-        if residual:  # the skip path: an arc over the block, from its input to the addition at its output
-            ax.add_patch(FancyArrowPatch((x - 0.5, 0.5), (x + 0.5, 0.5), connectionstyle="arc3,rad=-0.6",
-                                         arrowstyle="-|>", mutation_scale=10, color=PALETTE["vermillion"],
-                                         linewidth=1.3, linestyle="--" if changes_shape else "-"))
+        _arrow(ax, (start, 0), (x - 0.45, 0))
+        _box(ax, x, 0, f"block\n{index}", SHAPE_CHANGE_FILL if changes_shape else LAYER_COLOURS["conv"], width=0.85,
+             height=1.0, **text)
+        if residual:  # the skip path: over the block, from its input into the addition after it
+            plus = x + 0.62
+            ax.add_patch(Circle((plus, 0), 0.13, facecolor="white", edgecolor="black", linewidth=1.0))
+            ax.text(plus, 0, "+", ha="center", va="center", fontsize=11)
+            style = "--" if changes_shape else "-"
+            ax.plot([x - 0.6, x - 0.6, plus], [0, 0.75, 0.75], color="black", linewidth=1.2, linestyle=style)
+            _arrow(ax, (plus, 0.75), (plus, 0.13), linestyle=style)
+            x = plus - 0.3  # the next arrow starts after the addition
         previous_channels = shape[1]
-    last = 2.2 + 1.1 * len(shapes)
-    _arrow(ax, (last - 0.65, 0), (last - 0.45, 0))
-    _box(ax, last, 0, "global\navg pool", "white", width=0.9, height=1.0)
-    _arrow(ax, (last + 0.45, 0), (last + 0.65, 0))
-    _box(ax, last + 1.1, 0, f"linear\n{net.head[-1].out_features}", PALETTE["purple"], width=0.9, height=1.0)
-    _arrow(ax, (0.45, 0), (0.65, 0))
-    for stage_start in range(0, len(shapes), len(shapes) // 3):  # a bracket under each stage: channels, image size
-        first, last_block = 2.2 + 1.1 * stage_start - 0.45, 2.2 + 1.1 * (stage_start + len(shapes) // 3 - 1) + 0.45
+    head_x = x + step + 0.1
+    _arrow(ax, (x + 0.5, 0), (head_x - wide / 2, 0))
+    _box(ax, head_x, 0, "global\navg pool", "white", width=wide, height=1.0, **text)
+    _arrow(ax, (head_x + wide / 2, 0), (head_x + wide / 2 + 0.25, 0))
+    _box(ax, head_x + wide + 0.25, 0, f"linear\n{net.head[-1].out_features}", STEP_COLOURS["head"], width=wide,
+         height=1.0, **text)
+    blocks_x = [patch.get_x() for patch in ax.patches if isinstance(patch, Rectangle)][2:2 + len(shapes)]
+    per_stage = len(shapes) // 3
+    for stage_start in range(0, len(shapes), per_stage):  # a bracket under each stage: channels, image size
+        first, last = blocks_x[stage_start], blocks_x[stage_start + per_stage - 1] + 0.85
         channels, size = shapes[stage_start][1], shapes[stage_start][2:]
-        ax.plot([first, first, last_block, last_block], [-0.65, -0.75, -0.75, -0.65], color="black", linewidth=1)
-        ax.text((first + last_block) / 2, -0.9, f"{channels} channels, {size[0]}x{size[1]}", ha="center", va="top",
-                fontsize=SMALL_TEXT)
-    skip = ([plt.Line2D([], [], color=PALETTE["vermillion"], label="skip: identity"),
-             plt.Line2D([], [], color=PALETTE["vermillion"], linestyle="--",
-                        label="skip: option A (subsample, zero-pad channels)")] if residual else [])
-    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor="#fdbf6f", edgecolor="black",
-                                    label="block that changes the shape (stride 2, more channels)")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=len(handles), frameon=False)
-    ax.set_xlim(-0.6, last + 1.7)
-    ax.set_ylim(-1.3, 1.3)
+        ax.plot([first, first, last, last], [-0.6, -0.7, -0.7, -0.6], color="black", linewidth=1)
+        ax.text((first + last) / 2, -0.8, f"{channels} channels, {size[0]}x{size[1]}", ha="center", va="top", **text)
+    convs = sum(isinstance(m, nn.Conv2d) for m in net.modules())
+    ax.set_title(f"CIFAR {'ResNet' if residual else 'plain net'}-{net.depth}: {convs} conv layers and 1 linear layer "
+                 f"(each block: two 3x3 convs with batch norm)")
+    skip = ([plt.Line2D([], [], color="black", label="skip: identity"),
+             plt.Line2D([], [], color="black", linestyle="--", label="skip: option A (subsample, zero-pad)")]
+            if residual else [])
+    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor=SHAPE_CHANGE_FILL, edgecolor="black",
+                                    label="block that changes the shape (stride 2, twice the channels)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
+    ax.set_xlim(-1.0, head_x + 1.5 * wide + 0.3)
+    ax.set_ylim(-1.4, 1.1)
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax
@@ -440,7 +456,8 @@ def unrolled_paths(num_blocks: int = 3, *, counted_blocks: int = 27, axes: Seque
         _arrow(paths_ax, (0.35, y), (num_blocks + 0.65, y))
         for block in range(num_blocks):
             if subset >> block & 1:
-                _box(paths_ax, block + 1, y, f"f{block + 1}", LAYER_COLOURS["conv"], width=0.6, height=0.45)
+                _box(paths_ax, block + 1, y, f"f{block + 1}", LAYER_COLOURS["conv"], width=0.6, height=0.45,
+                     fontsize=SMALL_TEXT + 1)
         paths_ax.text(num_blocks + 1.0, y, f"length {bin(subset).count('1')}", va="center", fontsize=SMALL_TEXT)
     paths_ax.text(0.35, 0.45, "input", ha="center", fontsize=SMALL_TEXT, style="italic")
     paths_ax.text(num_blocks + 0.65, 0.45, "output", ha="center", fontsize=SMALL_TEXT, style="italic")
@@ -454,7 +471,8 @@ def unrolled_paths(num_blocks: int = 3, *, counted_blocks: int = 27, axes: Seque
         counts_ax.bar([k + offset for k in lengths], [math.comb(blocks, k) / 1e6 for k in lengths], width=0.4,
                       color=colour, label=f"{label}: {2 ** blocks / 1e6:,.0f} million paths")
     counts_ax.set(xlabel="path length (blocks passed through)", ylabel="paths (millions)",
-                  title=f"{counted_blocks} residual blocks: paths by length")
+                  title=f"ResNet-{2 * counted_blocks + 2}'s {counted_blocks} blocks: paths by length\n"
+                        "(a count of paths, not of the gradient through them)")
     spread = 3 * math.sqrt(counted_blocks) / 2  # three standard deviations of the binomial either side of its mean
     counts_ax.set_xlim(max(-0.5, counted_blocks / 2 - spread - 1), min(counted_blocks + 0.5, counted_blocks / 2 + spread + 1))
     counts_ax.set_ylim(0, 1.35 * math.comb(counted_blocks, counted_blocks // 2) / 1e6)  # room for the legend
@@ -484,12 +502,19 @@ def overlap_tiles(image: Tensor, plan: "TilePlan", *, ax: Axes | None = None) ->
     first_row, first_col = plan.rows[0], plan.cols[0]
     ax.add_patch(Rectangle((first_col + plan.margin - 0.5, first_row + plan.margin - 0.5), plan.output, plan.output,
                            facecolor=kept, alpha=0.35, edgecolor=kept, linewidth=2))
-    ax.add_patch(Rectangle((first_col - 0.5, first_row - 0.5), plan.tile, plan.tile, fill=False,
+    ax.add_patch(Rectangle((first_col - 0.5, first_row - 0.5), plan.tile, plan.tile, fill=False, clip_on=False,
                            edgecolor=PALETTE["sky blue"], linewidth=2.5, linestyle="--"))
-    handles = [plt.Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", label=f"faded: the {height} x {width} image, mirrored"),
+    ax.annotate("", xy=(first_col + plan.margin - 0.5, first_row + plan.tile * 0.75),
+                xytext=(first_col - 0.5, first_row + plan.tile * 0.75),
+                arrowprops=dict(arrowstyle="<->", color="black", linewidth=1.5))
+    ax.text(first_col + plan.margin / 2, first_row + plan.tile * 0.75 - 8, f"margin\n{plan.margin} px", ha="center",
+            va="bottom", fontsize=SMALL_TEXT, bbox=dict(facecolor="white", alpha=0.8, edgecolor="none", pad=1))
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor="#bbbbbb",
+                             label=f"faded: the {height} x {width} image mirrored beyond its border"),
                plt.Line2D([], [], color=PALETTE["sky blue"], linewidth=2.5, linestyle="--",
                           label=f"one tile's input ({plan.tile} px)"),
-               plt.Rectangle((0, 0), 1, 1, facecolor=kept, alpha=0.6, label=f"the part it keeps ({plan.output} px)")]
+               plt.Rectangle((0, 0), 1, 1, facecolor=kept, alpha=0.6, label=f"the part it keeps ({plan.output} px)"),
+               plt.Rectangle((0, 0), 1, 1, fill=False, edgecolor=kept, linewidth=1.2, label="the other tiles' kept parts")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=1, frameon=False)
     ax.set_axis_off()
     ax.set_title(f"{len(plan.rows) * len(plan.cols)} tiles of {plan.tile} px, keeping {plan.output} px each")
@@ -525,16 +550,24 @@ def unfold_product(conv: nn.Conv2d, *, in_size: int = 4, ax: Axes | None = None)
         ax.text(in_size * cell + 0.1, -plane_gap * channel - in_size * cell / 2, f"channel {channel + 1}",
                 va="center", fontsize=SMALL_TEXT)
     label(0, in_size * cell, f"input\n{conv.in_channels} x {in_size} x {in_size}")
-    left = in_size * cell + 1.7
+    left = in_size * cell + 2.6
     grid(left, 0, conv.out_channels, rows, lambda r, c: filter_colours[r])
     for channel in range(1, conv.in_channels):  # where one input channel's kernel ends and the next one's starts
         ax.plot([left + channel * k * k * cell] * 2, [0.05, -conv.out_channels * cell - 0.05], color="black")
+    for channel in range(conv.in_channels):
+        ax.text(left + (channel + 0.5) * k * k * cell, -conv.out_channels * cell - 0.1, f"channel {channel + 1}",
+                ha="center", va="top", fontsize=SMALL_TEXT)
+    for row in range(conv.out_channels):
+        ax.text(left - 0.1, -(row + 0.5) * cell, f"filter {row + 1}", ha="right", va="center", fontsize=SMALL_TEXT)
     label(left, rows * cell, f"filters as rows\n{conv.out_channels} x {rows}")
     ax.text(left + rows * cell + 0.3, -conv.out_channels * cell / 2, "×", ha="center", va="center", fontsize=18)
     middle = left + rows * cell + 0.6
     grid(middle, 0, rows, positions, lambda r, c: window if c == 0 else empty)
-    for channel in range(1, conv.in_channels):
-        ax.plot([middle - 0.05, middle + positions * cell + 0.05], [-channel * k * k * cell] * 2, color="black")
+    for channel in range(conv.in_channels):
+        if channel:
+            ax.plot([middle - 0.05, middle + positions * cell + 0.05], [-channel * k * k * cell] * 2, color="black")
+        ax.text(middle - 0.1, -(channel + 0.5) * k * k * cell, f"channel {channel + 1}", ha="right", va="center",
+                fontsize=SMALL_TEXT, rotation=90)
     label(middle, positions * cell, f"windows as columns\n{rows} x {positions}")
     ax.text(middle + positions * cell + 0.3, -conv.out_channels * cell / 2, "=", ha="center", va="center",
             fontsize=18)

@@ -201,7 +201,7 @@ def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | 
     overlay, heat, errors = (panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each
     if axes is None:
         axes = plt.subplots(1, 3, figsize=(12, 4.4), layout="constrained")[1]
-    show_image(overlay, ax=axes[0], title="predicted membranes (orange)")
+    show_image(overlay, ax=axes[0], title="predicted membranes (yellow)")
     shown = axes[1].imshow(heat[0].float().numpy() / 255, cmap="gray", vmin=0, vmax=1)
     axes[1].set_axis_off()
     axes[1].set_title("P(cell interior)")

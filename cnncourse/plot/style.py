@@ -28,14 +28,14 @@ def series_colour(index: int) -> str:
 # one colour per recurring role across lessons: a network given colour images, or grayscale copies (01, 02)
 INPUT_COLOURS = {"colour": PALETTE["vermillion"], "grayscale": PALETTE["black"]}
 # a segmentation's errors, as 05's pictures paint them (RGB 0..255)
-MISSED_MEMBRANE = (230, 40, 40)  # red: labelled membrane, predicted interior
-FALSE_MEMBRANE = (40, 200, 230)  # cyan: labelled interior, predicted membrane
-PREDICTED_MEMBRANE = (255, 170, 0)  # orange overlay of the predicted membranes
+MISSED_MEMBRANE = (213, 94, 0)  # vermillion: labelled membrane, predicted interior
+FALSE_MEMBRANE = (86, 180, 233)  # sky blue: labelled interior, predicted membrane
+PREDICTED_MEMBRANE = (240, 228, 66)  # yellow overlay of the predicted membranes
 
 
 def use_course_style() -> None:
     """Set the course's text sizes and colours (the palette in order for series that name none); in a notebook,
-    figures are sent at twice their resolution ("retina")."""
+    figures are sent at twice their resolution ("retina"), photographs as JPEG (``plot.inline``)."""
     matplotlib.rcParams.update({**COURSE_STYLE, "axes.prop_cycle": matplotlib.cycler(color=CLASS_COLOURS)})
     try:
         from IPython import get_ipython
@@ -43,7 +43,10 @@ def use_course_style() -> None:
     except ImportError:  # plain Python: no notebook to send figures to
         return
     if get_ipython() is not None:
-        set_matplotlib_formats("retina")  # a PNG of 2x the pixels, shown at the figure's size
+        from .inline import send_figures_as_pictures
+
+        set_matplotlib_formats("retina")  # the inline backend's settings (selecting formats resets them), then ours
+        send_figures_as_pictures()
 
 
 def capped_width(width: float) -> float:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = Path(__file__).resolve().parent
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+PICTURE_TYPES = ("image/png", "image/jpeg")  # drawings and charts; photographs (``plot.inline``)
 NBVAL_MARKER = "# NBVAL_CHECK_OUTPUT"  # a line that tells nbval to compare the cell's output
 WIDGET_NOTE = "*(An interactive widget in JupyterLab or Colab; here, the picture it showed when the notebook was saved.)*"
 WIDGET_TEXT_NOTE = "*(An interactive widget in JupyterLab or Colab; here, what it showed when the notebook was saved:)*"
@@ -43,10 +44,11 @@ def widget_models(notebook: nbformat.NotebookNode, model_id: str) -> list[dict]:
 def widget_pictures(notebook: nbformat.NotebookNode, output: dict) -> list[dict]:
     """The pictures a widget output showed when saved: its own, and those its widgets' output areas held."""
     view = output["data"][WIDGET_VIEW]
-    own = [nbformat.v4.new_output("display_data", data={"image/png": output["data"]["image/png"]},
-                                  metadata=output.get("metadata", {}))] if "image/png" in output["data"] else []
+    own = [nbformat.v4.new_output("display_data", data={mime: output["data"][mime]}, metadata=output.get("metadata", {}))
+           for mime in PICTURE_TYPES if mime in output["data"]][:1]
     held = [nbformat.from_dict(shown) for model in widget_models(notebook, view["model_id"])
-            for shown in model.get("state", {}).get("outputs", []) if "image/png" in shown.get("data", {})]
+            for shown in model.get("state", {}).get("outputs", [])
+            if any(mime in shown.get("data", {}) for mime in PICTURE_TYPES)]
     return own + held
 
 

@@ -20,7 +20,7 @@ from ..data.corruption import noisy_version
 from ..experiments import denoise
 from ..metrics.image_quality import psnr
 from ..plot import before_after
-from .explorer_box import SAVED_DPI, ExplorerBox, figure_png
+from .explorer_box import ExplorerBox, figure_png, saved_figure
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,13 @@ def denoise_explorer(images: Tensor, model: nn.Module, filters: Mapping[float, T
         panels.value = figure_png(view.figure())
         shown[:] = [view]
 
-    box.saved_picture = lambda: figure_png(shown[0].figure(), dpi=SAVED_DPI)
+    def saved_picture() -> tuple[str, bytes]:
+        figure = shown[0].figure()
+        figure.suptitle(f"test image {image_picker.value}, noise std {shown[0].noise_std:.2f}; "
+                        "each result's PSNR against the clean image")
+        return saved_figure(figure)
+
+    box.saved_picture = saved_picture
 
     noise_slider.observe(update, names="value")
     image_picker.observe(update, names="value")

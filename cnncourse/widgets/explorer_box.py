@@ -17,6 +17,8 @@ from IPython.display import display
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from ..plot.inline import picture
+
 
 # the saved picture's resolution: that of the course's figures (100 dpi, sent at twice the pixels, "retina")
 SAVED_DPI = 200
@@ -28,13 +30,14 @@ class ExplorerBox(widgets.VBox):
 
     def __init__(self, children, **kwargs) -> None:
         super().__init__(children, **kwargs)
-        self.saved_picture: Callable[[], bytes] | None = None
+        self.saved_picture: Callable[[], tuple[str, bytes]] | None = None  # () -> (MIME type, file bytes)
 
     def _repr_mimebundle_(self, **kwargs):
         show_widget = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 8
         bundle = show_widget(**kwargs) if show_widget is not None else self._widget_view(**kwargs)
         if self.saved_picture is not None:
-            bundle["image/png"] = base64.b64encode(self.saved_picture()).decode("ascii")
+            mime, data = self.saved_picture()
+            bundle[mime] = base64.b64encode(data).decode("ascii")
         return bundle
 
     def _widget_view(self, **kwargs) -> dict:
@@ -48,6 +51,15 @@ class ExplorerBox(widgets.VBox):
     if not hasattr(widgets.Widget, "_repr_mimebundle_"):  # ipywidgets 7: a widget displays itself
         def _ipython_display_(self, **kwargs) -> None:
             display(self._repr_mimebundle_(**kwargs), raw=True)
+
+
+def saved_figure(figure: Figure) -> tuple[str, bytes]:
+    """(MIME type, file bytes) of a figure for the saved output: at the figures' resolution, a photograph as JPEG
+    (as ``plot.inline`` sends the notebook's own figures); the figure is closed."""
+    try:
+        return picture(figure, dpi=SAVED_DPI, tight=False)
+    finally:
+        plt.close(figure)
 
 
 def figure_png(figure: Figure, dpi: int = 100) -> bytes:

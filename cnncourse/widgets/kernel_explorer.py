@@ -19,7 +19,7 @@ from ..by_hand import KERNELS, channel_responses, preset_kernel
 from ..errors import InputShapeError
 from ..plot.style import SMALL_TEXT, capped_width
 from ..validate import describe
-from .explorer_box import SAVED_DPI, ExplorerBox, figure_png
+from .explorer_box import ExplorerBox, figure_png, saved_figure
 
 CHANNEL_NAMES = ("R", "G", "B")
 CHANNEL_CHOICES = ("R+G+B", "R", "G", "B")  # which input channels the kernel is applied to
@@ -149,12 +149,13 @@ class KernelExplorer:
         self.summary.value = view.summary
         return view
 
-    def saved_picture(self) -> bytes:
-        """The view on screen now, at the figures' resolution, under its text line."""
+    def saved_picture(self) -> tuple[str, bytes]:
+        """The view on screen now, at the figures' resolution, under its text line: (MIME type, file bytes)."""
         view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
         figure = draw_kernel_view(view, self.image)[0].figure
-        figure.suptitle(view.summary, fontsize=SMALL_TEXT)
-        return figure_png(figure, dpi=SAVED_DPI)
+        preset = self.preset.value if torch.equal(self.kernel(), preset_kernel(self.preset.value)) else "your kernel"
+        figure.suptitle(f"{preset}: {view.summary}", fontsize=SMALL_TEXT)
+        return saved_figure(figure)
 
     def _on_preset(self, change: dict) -> None:
         self.set_kernel(preset_kernel(change["new"]))

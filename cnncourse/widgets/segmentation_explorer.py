@@ -10,7 +10,6 @@ import io
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 from PIL import Image
@@ -18,9 +17,10 @@ from torch import Tensor
 
 from ..errors import InputShapeError
 from ..metrics.segmentation import segmentation_scores, threshold_probabilities
+from ..plot.images import threshold_panels
 from ..plot.style import FALSE_MEMBRANE, MISSED_MEMBRANE, PREDICTED_MEMBRANE
 from ..validate import describe
-from .explorer_box import SAVED_DPI, ExplorerBox, figure_png
+from .explorer_box import ExplorerBox, saved_figure
 
 
 
@@ -57,7 +57,7 @@ def threshold_view(image: Tensor, probability: Tensor, mask: Tensor, threshold: 
     truth = mask.bool()
     errors = (~truth & prediction.bool()).to(torch.int8) - (truth & ~prediction.bool()).to(torch.int8)
     gray = image.float().expand(3, -1, -1)  # (3, H, W) in 0..255
-    overlay = _paint(gray, ~prediction.bool(), PREDICTED_MEMBRANE, alpha=0.45)
+    overlay = _paint(gray, ~prediction.bool(), PREDICTED_MEMBRANE, alpha=0.7)
     heat = (probability.float() * 255).expand(3, -1, -1)
     error_map = _paint(_paint(gray * 0.35 + 120, errors == 1, MISSED_MEMBRANE), errors == -1, FALSE_MEMBRANE)
     panel = torch.cat([overlay, heat, error_map], dim=-1).round().clamp(0, 255).to(torch.uint8)  # (3, H, 3W)
@@ -71,28 +71,17 @@ def png_bytes(rgb: Tensor) -> bytes:
     return buffer.getvalue()
 
 
-PANEL_TITLES = ("predicted membranes (orange)", "P(interior): white = interior", "errors against the label")
-
-
-def threshold_view_figure(view: ThresholdView) -> Figure:
-    """The three panels of ``view`` titled, with a key to the colours and the scores above them."""
-    figure, axes = plt.subplots(1, 3, figsize=(12, 4.8), layout="constrained")
-    width = view.panel.shape[-1] // 3
-    for index, (ax, title) in enumerate(zip(axes, PANEL_TITLES)):
-        ax.imshow(view.panel[:, :, index * width:(index + 1) * width].permute(1, 2, 0).numpy())
-        ax.set_title(title)
-        ax.set_axis_off()
-    key = [plt.Rectangle((0, 0), 1, 1, facecolor=[c / 255 for c in colour], label=label) for colour, label in
-           ((PREDICTED_MEMBRANE, "predicted membrane"), (MISSED_MEMBRANE, "missed membrane"),
-            (FALSE_MEMBRANE, "membrane where the label says interior"))]
-    figure.legend(handles=key, loc="outside lower center", ncol=3, frameon=False)
-    figure.suptitle(view.text)
+def threshold_view_figure(view: ThresholdView, name: str = "") -> Figure:
+    """``view`` as ``plot.threshold_panels`` draws it, under its scores (and the model's ``name``)."""
+    figure = threshold_panels(view.panel, view.threshold)[0].figure
+    figure.suptitle(f"{name}: {view.text}" if name else view.text)
     return figure
 
 
 def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, ids: tuple[int, ...] | None = None,
-                          *, threshold: float = 0.5):
-    """A slice slider and a threshold slider over ``threshold_view`` (images (N, 1, H, W), P and masks (N, H, W))."""
+                          *, threshold: float = 0.5, name: str = ""):
+    """A slice slider and a threshold slider over ``threshold_view`` (images (N, 1, H, W), P and masks (N, H, W)) of
+    the model ``name``."""
 
     ids = tuple(range(len(images))) if ids is None else tuple(ids)
     slice_slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="slice #",
@@ -101,8 +90,9 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
                                            continuous_update=False)
     picture = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
     metrics = widgets.Label()
-    legend = widgets.HTML("left: predicted membranes in orange · middle: P(interior) · right: errors "
-                          "(red = missed membrane, cyan = membrane where the label says interior)")
+    legend = widgets.HTML((f"{name}. " if name else "") + "left: predicted membranes in yellow · middle: P(interior) · "
+                          "right: errors (vermillion = missed membrane, sky blue = membrane where the label says "
+                          "interior)")
 
     def update(_=None) -> None:
         index = slice_slider.value
@@ -114,7 +104,7 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
 
     shown: list[ThresholdView] = []  # the view on screen now
     box = ExplorerBox([widgets.HBox([slice_slider, threshold_slider]), picture, metrics, legend])
-    box.saved_picture = lambda: figure_png(threshold_view_figure(shown[0]), dpi=SAVED_DPI)
+    box.saved_picture = lambda: saved_figure(threshold_view_figure(shown[0], name))
     slice_slider.observe(update, names="value")
     threshold_slider.observe(update, names="value")
     update()
