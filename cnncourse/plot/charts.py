@@ -30,9 +30,9 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
     """One curve per run on the same axes: the loss per step, or any metric per epoch.
 
     A run given as a list of runs (one per seed) is drawn as their median (a seed that diverged to NaN left out:
-    one exploding seed would swamp a mean), with a band from the lowest to the highest seed. ``colours`` and ``linestyles`` map run names to a colour and a line style (runs not named keep
-    the defaults); ``chance`` draws the value of always guessing (a loss of ln 10 for ten classes) as a dotted
-    grey line.
+    one exploding seed would swamp a mean), with a band from the lowest to the highest seed. ``colours`` and
+    ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults); ``chance`` draws
+    the value of always guessing (a loss of ln 10 for ten classes) as a dotted grey line.
     """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
@@ -43,7 +43,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
             style["linestyle"] = linestyles[name]
         if per == "step":
             curves = np.array([h.smoothed_loss(smooth) if smooth > 1 else h.step_loss for h in seeds])  # (seeds, points)
-            last_step = len(seeds[0].step_loss)  # each mean is drawn at the last step of its window
+            last_step = len(seeds[0].step_loss)  # each window's mean is drawn at its last step
             steps = np.arange(last_step - curves.shape[1] + 1, last_step + 1)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         else:

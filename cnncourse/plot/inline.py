@@ -36,11 +36,9 @@ def picture(figure: Figure, dpi: float | None = None, *, tight: bool = True) -> 
 
 def _as_notebook_output(figure: Figure, mime: str) -> tuple[str, dict] | None:
     """The figure for one MIME type of the notebook's output, or None where the other type carries it."""
-    if not figure.axes:
+    if not figure.axes or is_photo(figure) != (mime == "image/jpeg"):  # drawn once, for its own type only
         return None
-    kind, data = picture(figure)
-    if kind != mime:
-        return None
+    _, data = picture(figure)
     width, height = Image.open(io.BytesIO(data)).size
     return base64.b64encode(data).decode("ascii"), {"width": width // 2, "height": height // 2}
 

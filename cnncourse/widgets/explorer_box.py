@@ -25,8 +25,9 @@ SAVED_DPI = 200
 
 
 class ExplorerBox(widgets.VBox):
-    """A VBox whose notebook output also carries a PNG of what the explorer shows when it is displayed: drawn then
-    by ``saved_picture`` (at the figures' resolution, titled), not at every slider move."""
+    """A VBox whose notebook output also carries a picture (PNG, or JPEG for a photograph) of what the explorer
+    shows when it is displayed: drawn then by ``saved_picture`` (at the figures' resolution, titled), not at every
+    slider move."""
 
     def __init__(self, children, **kwargs) -> None:
         super().__init__(children, **kwargs)

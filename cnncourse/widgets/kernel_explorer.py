@@ -124,6 +124,7 @@ class KernelExplorer:
         self.widget = ExplorerBox([self.preset, grid, self.channels, self.summary, self.picture])
         self.widget.saved_picture = self.saved_picture
         self._holding = False
+        self._shown: KernelView | None = None  # the view on screen now (set by update)
         self.preset.observe(self._on_preset, names="value")
         for cell in self.cells:
             cell.observe(self._on_change, names="value")
@@ -147,11 +148,12 @@ class KernelExplorer:
         view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
         self.picture.value = view_png(view, self.image)  # the picture first, so a new text line means a new picture
         self.summary.value = view.summary
+        self._shown = view
         return view
 
     def saved_picture(self) -> tuple[str, bytes]:
         """The view on screen now, at the figures' resolution, under its text line: (MIME type, file bytes)."""
-        view = explore_kernel(self.image, self.kernel(), channels=self.channels.value)
+        view = self._shown
         figure = draw_kernel_view(view, self.image)[0].figure
         preset = self.preset.value if torch.equal(self.kernel(), preset_kernel(self.preset.value)) else "your kernel"
         figure.suptitle(f"{preset}: {view.summary}", fontsize=SMALL_TEXT)
