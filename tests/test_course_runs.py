@@ -1,6 +1,7 @@
 """The course's table of runs: recorded in a kernel, filed with fingerprints, loaded back, and kept fresh."""
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -117,6 +118,17 @@ def test_the_table_holds_every_setting_the_claims_are_checked_in():
     seeds = {setting: sorted(int(seed) for seed in by_seed) for setting, by_seed in runs.items()}
     assert seeds["smoke/bf16"] == seeds["smoke/fp32"] == [0, 1, 2, 3, 4]
     assert seeds["standard/bf16"] == [0, 1, 2]
+
+
+def test_every_experiment_a_notebook_records_has_the_committed_runs_a_learner_sees():
+    """The committed notebooks (standard, bf16) draw the course's runs of every recorded experiment."""
+    table = json.loads(course_runs.TABLE.read_text())
+    recorded = {name for path in (ROOT / "notebooks").glob("*.ipynb")
+                for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+                for name in re.findall(r'course_runs\.record\("([^"]+)"', cell.source)}
+    assert recorded == set(table), "every recorded experiment, and only those, should be in the table"
+    for experiment, entry in table.items():
+        assert len(entry["runs"].get("standard/bf16", {})) >= 3, f"{experiment}: fewer than 3 seeds in standard/bf16"
 
 
 def test_a_precision_without_runs_borrows_its_profiles_other_precision(monkeypatch, tmp_path):

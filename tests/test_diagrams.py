@@ -129,6 +129,8 @@ def test_resnet_overview_numbers_every_block_and_dashes_the_option_a_skips():
     skips = [line.get_linestyle() for line in ax.get_lines() if len(line.get_xdata()) == 3]   # up, over, down
     assert len(skips) == 9 and [i for i, style in enumerate(skips) if style == "--"] == [3, 6]   # option A
     assert sum(isinstance(p, Circle) for p in ax.patches) == 9   # one addition per block
+    blocks = [p for p in ax.patches if isinstance(p, Rectangle)][2:11]   # after the input and the stem
+    assert [i for i, block in enumerate(blocks) if block.get_hatch()] == [3, 6]   # the shape-changing blocks
     plain = diagrams.resnet_overview(models.plain20())
     assert not any(isinstance(p, Circle) for p in plain.patches) and "plain net-20" in plain.get_title()
 

@@ -127,7 +127,7 @@ def test_feature_maps_filters_overlay_and_panels():
     with pytest.raises(InputShapeError, match="maps\\[0\\]"):
         plot.feature_maps(torch.randn(1, 5, 6, 6))
     ax = plot.segmentation_overlay(torch.zeros(1, 8, 8, dtype=torch.uint8), torch.ones(8, 8, dtype=torch.bool))
-    assert ax.get_images()[0].get_array()[0, 0, 0] > 0  # red drawn over black
+    assert ax.get_images()[0].get_array()[0, 0].argmax() == 1  # the label's green drawn over black
     with pytest.raises(InputShapeError, match="same height and width"):
         plot.segmentation_overlay(torch.zeros(1, 8, 8), torch.ones(4, 4))
     panels = plot.before_after({"clean": torch.rand(1, 8, 8), "noisy, PSNR 20.0 dB": torch.rand(1, 8, 8)})
@@ -156,6 +156,27 @@ def test_bars_write_each_value_and_draw_errors_and_references():
     assert len(ax.lines) >= 1 and ax.get_legend().get_texts()[0].get_text() == "chance"
 
 
+def test_bars_on_a_log_axis_are_dots_with_their_values():
+    ax = plot.bars({"0-1": 0.02, "raw": 44.0}, logy=True)
+    from matplotlib.collections import PathCollection
+
+    assert not ax.patches and ax.get_yscale() == "log"
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(dots) == 1 and dots[0].get_offsets()[:, 1].tolist() == [0.02, 44.0]
+    assert {text.get_text() for text in ax.texts} == {"0.02", "44"}
+
+
+def test_score_dots_draw_one_panel_per_metric_and_one_row_per_method():
+    rows = {"threshold": {"pixel error": 0.18, "Dice": 0.89}, "U-Net": {"pixel error": 0.09, "Dice": 0.95}}
+    axes = plot.score_dots(rows, colours={"U-Net": plot.PALETTE["blue"]})
+    assert [ax.get_title() for ax in axes] == ["pixel error", "Dice"]
+    assert [tick.get_text() for tick in axes[0].get_yticklabels()] == ["threshold", "U-Net"]
+    assert [text.get_text() for text in axes[1].texts] == ["0.890", "0.950"]
+    u_net = axes[0].collections[1]
+    assert u_net.get_offsets()[0].tolist() == [0.09, 1.0]
+    assert matplotlib.colors.to_hex(u_net.get_facecolor()[0]) == plot.PALETTE["blue"].lower()
+
+
 def test_seed_points_draw_a_dot_per_seed_and_the_mean():
     ax = plot.seed_points({"gray": [0.56, 0.54, 0.53], "colour": [0.55, 0.53, 0.54]})
     from matplotlib.collections import PathCollection
@@ -166,8 +187,8 @@ def test_seed_points_draw_a_dot_per_seed_and_the_mean():
 
 def test_histograms_share_their_bins_and_mark_each_mean():
     ax = plot.histograms({"start": torch.tensor([0.6, 0.7, 0.8]), "trained": torch.tensor([0.2, 0.5])}, bins=4)
-    first, second = ax.containers
-    assert [p.get_x() for p in first] == [p.get_x() for p in second]  # the same bins
+    first, second = (patch.get_xy()[:, 0] for patch in ax.patches)   # each an outline
+    assert first.tolist() == second.tolist()  # the same bins
     assert [line.get_xdata()[0] for line in ax.get_lines()] == pytest.approx([0.7, 0.35])
 
 

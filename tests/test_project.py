@@ -223,7 +223,7 @@ def test_the_notes_are_quoted_as_written():
 
 def test_formulas_in_the_prose_are_latex():
     """One way to write maths in the lessons: $...$ (typeset in JupyterLab, Colab and on the site)."""
-    plain_maths = re.compile(r"sqrt\(|⌊|⌋|C_in|C_out|·|\^\{|_\{")
+    plain_maths = re.compile(r"sqrt\(|√|⌊|⌋|C_in|C_out|·|\^\{|\^\d|_\{|²|η|‖")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             if cell.cell_type != "markdown":

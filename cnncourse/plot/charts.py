@@ -1,5 +1,6 @@
 """Charts of results: training curves, quality against noise level, gradient norms across depth, 2-D codes,
-metrics against a setting (a threshold, a number of training images), bars, seeds, histograms and tables."""
+metrics against a setting (a threshold, a number of training images), bars, seeds, histograms, tables, and scores
+as dots."""
 
 from __future__ import annotations
 
@@ -222,10 +223,12 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
                   axes: Sequence[Axes] | None = None) -> list[Axes]:
     """One panel per metric against ``xs``, one line per run (same colour in every panel), one legend below them.
 
-    ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn dashed in gray,
-    {metric: {label: value}}, e.g. a baseline's score; ``colours`` {run: colour} give each run its role's colour.
+    ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn in gray, each label in its
+    own dashes, {metric: {label: value}}, e.g. a baseline's score; ``colours`` {run: colour} give each run its role's colour.
     """
     metrics = list(next(iter(curves.values())))
+    levels = dict.fromkeys(label for by_label in (references or {}).values() for label in by_label)
+    level_styles = dict(zip(levels, ("--", "-.", (0, (6, 2, 1, 2, 1, 2)))))   # one style per reference, every panel
     if axes is None:
         axes = plt.subplots(1, len(metrics), figsize=(capped_width(4.2 * len(metrics)), 3.6), layout="constrained",
                             squeeze=False)[1][0]
@@ -236,7 +239,7 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
             ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top")
         for label, value in (references or {}).get(metric, {}).items():
-            ax.axhline(value, color="gray", linestyle="--", linewidth=1, label=label)
+            ax.axhline(value, color="gray", linestyle=level_styles.get(label, "--"), linewidth=1.2, label=label)
         ax.set(xlabel=xlabel, ylabel=metric, title=metric, xscale="log" if logx else "linear")
         if logx:
             ax.minorticks_off()
@@ -249,14 +252,24 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
 def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = None,
          references: Mapping[str, float] | None = None, colours: Mapping[str, str] | None = None,
          ylabel: str = "", title: str = "", logy: bool = False, ax: Axes | None = None) -> Axes:
-    """One bar per name with its value written on it; ``errors`` as ± error bars, ``references`` as dashed levels."""
+    """One bar per name with its value written on it; ``errors`` as ± error bars, ``references`` as dashed levels.
+    With ``logy`` each value is a dot: a bar's length on a log axis depends on where the axis starts, so it would
+    show a 44x ratio as a small difference."""
     ax = axes_or_new(ax, (capped_width(1.3 * len(values) + 2.5), 3.4))
     names = list(values)
     heights = [values[name] for name in names]
     colour = [(colours or {}).get(name, series_colour(index)) for index, name in enumerate(names)]
     yerr = [(errors or {}).get(name, 0.0) for name in names] if errors else None
-    drawn = ax.bar(names, heights, color=colour, yerr=yerr, capsize=4, alpha=0.85)
-    ax.bar_label(drawn, labels=[compact_number(value) for value in heights], padding=2, fontsize=10)
+    labels = [compact_number(value) for value in heights]
+    if logy:
+        ax.errorbar(names, heights, yerr=yerr, fmt="none", ecolor="black", capsize=4)
+        ax.scatter(names, heights, color=colour, s=80, zorder=3)
+        for name, height, label in zip(names, heights, labels):
+            ax.annotate(label, (name, height), xytext=(9, 0), textcoords="offset points", va="center", fontsize=10)
+        ax.margins(x=0.25)  # room for the last value, written to the right of its dot
+    else:
+        drawn = ax.bar(names, heights, color=colour, yerr=yerr, capsize=4, alpha=0.85)
+        ax.bar_label(drawn, labels=labels, padding=2, fontsize=10)
     for label, level in (references or {}).items():
         ax.axhline(level, color="gray", linestyle="--", linewidth=1, label=label)
     if references:
@@ -291,12 +304,14 @@ def seed_points(values: Mapping[str, Sequence[float]], *, ylabel: str = "", titl
 
 def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16, xlabel: str = "",
                title: str = "", ax: Axes | None = None) -> Axes:
-    """Overlaid histograms over shared bins, with each one's mean marked by a dashed line in its colour."""
+    """Overlaid histograms over shared bins, each an outline in its colour (filled ones would mix where they
+    overlap, into a colour no legend names), with its mean marked by a dashed line."""
     ax = axes_or_new(ax, (6, 3.4))
     arrays = {name: np.asarray(torch.as_tensor(v, dtype=torch.float64).flatten()) for name, v in values.items()}
     edges = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=bins)
     for index, (name, array) in enumerate(arrays.items()):
-        ax.hist(array, bins=edges, alpha=0.5, color=series_colour(index), label=f"{name} (mean {array.mean():.2f})")
+        ax.hist(array, bins=edges, histtype="step", linewidth=2.2, color=series_colour(index),
+                label=f"{name} (mean {array.mean():.2f})")
         ax.axvline(array.mean(), color=series_colour(index), linestyle="--", linewidth=1.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
@@ -377,3 +392,31 @@ def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", tit
     ax.tick_params(length=0)
     ax.set_title(title)
     return ax
+
+
+def score_dots(rows: Mapping[str, Mapping[str, float]], *, colours: Mapping[str, str] | None = None,
+               title: str = "", axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """A table of scores as dots: one panel per metric (its own scale), one row per method, each value written
+    beside its dot. Easier to compare than the printed table, row against row."""
+    metrics = list(dict.fromkeys(metric for scores in rows.values() for metric in scores))
+    names = list(rows)
+    if axes is None:
+        size = (capped_width(2.6 * len(metrics) + 2.0), 0.5 * len(names) + 1.5)
+        axes = plt.subplots(1, len(metrics), figsize=size, sharey=True, layout="constrained")[1]
+    axes = [axes] if isinstance(axes, Axes) else list(axes)
+    for ax, metric in zip(axes, metrics):
+        for row, name in enumerate(names):
+            if metric not in rows[name]:
+                continue
+            value = rows[name][metric]
+            ax.scatter(value, row, s=60, zorder=3, color=(colours or {}).get(name, series_colour(row)))
+            ax.annotate(f"{value:.3f}", (value, row), xytext=(0, 8), textcoords="offset points", ha="center",
+                        fontsize=SMALL_TEXT - 1)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.margins(x=0.2, y=0.3)
+        ax.set_title(metric)
+    axes[0].set_yticks(range(len(names)), names)
+    axes[0].invert_yaxis()   # the first method on top, as in the printed table
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes

@@ -13,15 +13,20 @@ from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from torch import Tensor, nn
 
 from ..analysis import receptive_fields
+from ..models.resnet import BasicBlock
 from ..models.transfer import MODES, lr_multipliers_for, transfer_model
+from ..ops import mirror_pad
 from .base import axes_or_new
 from .images import CHANNEL_COLOURS
-from .style import PALETTE, SMALL_TEXT, capped_width, series_colour
+from .style import PALETTE, SMALL_TEXT, capped_width, series_colour, tint
 
 if TYPE_CHECKING:
     from ..models.tiling import TilePlan
 
-LAYER_COLOURS = {"conv": "#a6cee3", "batch norm": "#fdbf6f", "activation": "#b2df8a"}
+# each kind of layer filled with a light tint of its palette colour, the same in every diagram: convs sky blue,
+# 1x1 convs purple, pooling vermillion (as the U-Net's pooling arrows), batch norm orange, activations green
+LAYER_COLOURS = {kind: tint(PALETTE[colour], 0.55) for kind, colour in (
+    ("conv", "sky blue"), ("1x1", "purple"), ("pool", "vermillion"), ("batch norm", "orange"), ("activation", "green"))}
 STEP_COLOURS = {"conv": PALETTE["blue"], "pool": PALETTE["vermillion"], "up": PALETTE["green"], "skip": "gray",
                 "join": "black", "head": PALETTE["purple"]}
 
@@ -65,10 +70,11 @@ def block_layers(block: nn.Module, x: Tensor) -> tuple[list[tuple[str, str]], in
 
 
 def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = 2.2, height: float = 0.55,
-         fontsize: float = 10) -> None:
+         fontsize: float = 10, hatch: str | None = None) -> None:
     ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, facecolor=colour, edgecolor="black",
-                           linewidth=0.8))
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+                           linewidth=0.8, hatch=hatch))
+    behind = dict(facecolor=colour, edgecolor="none", pad=1.5) if hatch else None   # the text stays clear of a hatch
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, bbox=behind)
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], colour: str = "black",
@@ -108,9 +114,9 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
                 _arrow(ax, (0, ys[row - 1] - 0.3), (0, y + 0.3))
         if add_after is not None:
             plus = ys[add_after + 1]  # the skip: out to the right of the layers, down, and into the addition
-            ax.plot([0.2, 1.45, 1.45], [ys[0], ys[0], plus], color=PALETTE["vermillion"], linewidth=1.4)
-            _arrow(ax, (1.45, plus), (0.24, plus), colour=PALETTE["vermillion"])
-            ax.text(1.55, (ys[0] + plus) / 2, "identity\n(skip)", color=PALETTE["vermillion"], fontsize=10, va="center")
+            ax.plot([0.2, 1.45, 1.45], [ys[0], ys[0], plus], color="black", linewidth=1.4)   # black, as every skip
+            _arrow(ax, (1.45, plus), (0.24, plus))
+            ax.text(1.55, (ys[0] + plus) / 2, "identity\n(skip)", fontsize=10, va="center")
         ax.set_xlim(-1.3, 2.5)
         ax.set_ylim(ys[-1] - 0.6, 0.6)
         ax.set_aspect("equal")
@@ -144,7 +150,7 @@ def u_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, title: str = "", w
         x, y = float(index), -float(sizes.index(shape[-1]))
         width = 0.15 + 0.6 * shape[1] / widest
         concatenated = "concatenate" in name
-        ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else "#a6cee3",
+        ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else LAYER_COLOURS["conv"],
                                edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
         ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=SMALL_TEXT)
         if previous is not None:  # from the right edge of the box before to the left edge of this one
@@ -243,7 +249,6 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
     branches = [module.branch1, module.branch3, module.branch5, module.branch_pool]
     columns = [_branch_layers(branch) for branch in branches]
     depth = max(len(layers) for layers in columns)
-    colours = {"1x1": "#cab2d6", "conv": LAYER_COLOURS["conv"], "pool": "#fb9a99"}
     _box(ax, 3.3, 0, f"input: {in_channels} channels", "white", width=4.0)
     bottom = -1.0 * (depth + 1)
     for column, (branch, layers) in enumerate(zip(branches, columns)):
@@ -252,7 +257,7 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
         for row, (text, kind) in enumerate(layers, start=1):
             y = -1.0 * row
             _arrow(ax, previous, (x, y + 0.36))
-            _box(ax, x, y, text, colours[kind], width=2.0, height=0.72)   # two lines: what, and its channels
+            _box(ax, x, y, text, LAYER_COLOURS[kind], width=2.0, height=0.72)   # two lines: what, and its channels
             previous = (x, y - 0.36)
         _arrow(ax, previous, (x, bottom + 0.3))
         weights = sum(conv.weight.numel() for conv in branch.modules() if isinstance(conv, nn.Conv2d))
@@ -379,18 +384,16 @@ def _block_shapes(net: nn.Module, x: Tensor) -> list[tuple[int, ...]]:
     return shapes
 
 
-SHAPE_CHANGE_FILL = "#F5D48F"  # a light tint of the palette's orange: a block that changes the shape
+SHAPE_CHANGE_HATCH = "///"  # a block that changes the shape: a conv block like the others, hatched
 
 
 def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32), ax: Axes | None = None) -> Axes:
     """A whole CIFAR ResNet (``models.CifarResNet``) left to right: the stem, every block numbered from 0 (the
     channels and image size of each stage read off a forward pass on zeros of ``in_shape``), the skip path of each
-    residual block into its addition (the identity, or option A where the shape changes: those blocks are shaded),
+    residual block into its addition (the identity, or option A where the shape changes: those blocks are hatched),
     pooling and the classifier."""
-    from ..models.resnet import BasicBlock  # PreActBlock derives from it: both have a skip path
-
     shapes = _block_shapes(net, torch.zeros(*in_shape))
-    residual = issubclass(net.block, BasicBlock)
+    residual = issubclass(net.block, BasicBlock)   # PreActBlock derives from it: both have a skip path
     ax = axes_or_new(ax, (12, 4))
     text = dict(fontsize=12)
     step, wide = 1.45, 1.45  # block spacing; the width of the stem's and the head's boxes
@@ -403,8 +406,8 @@ def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32),
         start, x = x + (wide if index == 0 else 0.85) / 2 + 0.05, x + step + (0.2 if index == 0 else 0)
         changes_shape = block.stride > 1 or shape[1] != previous_channels
         _arrow(ax, (start, 0), (x - 0.45, 0))
-        _box(ax, x, 0, f"block\n{index}", SHAPE_CHANGE_FILL if changes_shape else LAYER_COLOURS["conv"], width=0.85,
-             height=1.0, **text)
+        _box(ax, x, 0, f"block\n{index}", LAYER_COLOURS["conv"], width=0.85, height=1.0,
+             hatch=SHAPE_CHANGE_HATCH if changes_shape else None, **text)
         if residual:  # the skip path: over the block, from its input into the addition after it
             plus = x + 0.62
             ax.add_patch(Circle((plus, 0), 0.13, facecolor="white", edgecolor="black", linewidth=1.0))
@@ -433,7 +436,7 @@ def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32),
     skip = ([plt.Line2D([], [], color="black", label="skip: identity"),
              plt.Line2D([], [], color="black", linestyle="--", label="skip: option A (subsample, zero-pad)")]
             if residual else [])
-    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor=SHAPE_CHANGE_FILL, edgecolor="black",
+    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor=LAYER_COLOURS["conv"], edgecolor="black", hatch=SHAPE_CHANGE_HATCH,
                                     label="block that changes the shape (stride 2, twice the channels)")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
     ax.set_xlim(-1.0, head_x + 1.5 * wide + 0.3)
@@ -483,7 +486,6 @@ def unrolled_paths(num_blocks: int = 3, *, counted_blocks: int = 27, axes: Seque
 def overlap_tiles(image: Tensor, plan: "TilePlan", *, ax: Axes | None = None) -> Axes:
     """Ronneberger et al.'s overlap-tile strategy (their Fig. 2) on a real ``image`` (H, W), laid out by ``plan``
     (``tiling.plan_tiles``): the image mirror-padded, the part each tile keeps, and the first tile's whole input."""
-    from ..ops import mirror_pad
 
     height, width = image.shape[-2:]
     top, bottom, left, right = plan.padding(height, width)

@@ -8,6 +8,7 @@ import textwrap
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 import torch
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
@@ -20,7 +21,7 @@ from ..errors import InputShapeError
 from ..metrics.image_quality import psnr
 from ..validate import describe
 from .base import _grid_axes, axes_or_new
-from .style import FALSE_MEMBRANE, MISSED_MEMBRANE, PALETTE, capped_width
+from .style import FALSE_MEMBRANE, LABEL_MEMBRANE, MISSED_MEMBRANE, PALETTE, capped_width
 
 
 CHANNEL_COLOURS = (PALETTE["vermillion"], PALETTE["green"], PALETTE["blue"])   # R, G, B
@@ -135,8 +136,8 @@ def filters(weight: Tensor, *, columns: int = 8, axes: Sequence[Axes] | None = N
 
 
 def segmentation_overlay(image: Tensor, mask: Tensor, *, ax: Axes | None = None, title: str = "",
-                         colour: str = "red", alpha: float = 0.4) -> Axes:
-    """An image (1 or 3, H, W) with a boolean mask (H, W) drawn over it in ``colour``."""
+                         colour: str = LABEL_MEMBRANE, alpha: float = 0.4) -> Axes:
+    """An image (1 or 3, H, W) with a boolean mask (H, W) drawn over it in ``colour`` (the palette's green)."""
     if mask.shape[-2:] != image.shape[-2:]:
         raise InputShapeError(f"Mask {tuple(mask.shape)} and image {tuple(image.shape)} must have the same height and width.")
     rgb = image.detach().cpu()
@@ -195,7 +196,6 @@ def _outline(ax: Axes, region: Tensor) -> None:
 def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
     """A thresholded slice's picture (3, H, 3W) (``threshold_view(...).panel``) as three titled panels: predicted
     membranes, P(interior) with its colour bar, the errors at ``threshold``."""
-    from matplotlib.patches import Patch
 
     width = panel.shape[-1] // 3
     overlay, heat, errors = (panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import matplotlib
 
+from .inline import send_figures_as_pictures
+
 # 12 inches at 100 dpi are 1,200 pixels; JupyterLab shrinks a wider picture to its cell (about 1,000 pixels on a
 # laptop), so 12 pt text on a figure at most this wide is still at least 10 pt as the learner sees it
 MAX_FIGURE_WIDTH = 12.0
@@ -20,6 +22,18 @@ PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purp
 CLASS_COLOURS = (*(colour for name, colour in PALETTE.items() if name != "yellow"), "#882255", "#44AA99", "#999999")
 
 
+def tint(colour: str, white: float) -> str:
+    """``colour`` (a hex string) mixed with ``white`` parts of white in 1: a light fill from the palette."""
+    rgb = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in rgb)
+
+
+def shades(colour: str, count: int) -> list[str]:
+    """``count`` shades of one palette colour, the colour itself first, then lighter: one role (say raw inputs) at
+    ordered settings."""
+    return [tint(colour, 0.65 * i / max(count - 1, 1)) for i in range(count)]
+
+
 def series_colour(index: int) -> str:
     """The course's colour for the ``index``-th series of a figure that names no colours: the palette in order."""
     return CLASS_COLOURS[index % len(CLASS_COLOURS)]
@@ -27,6 +41,8 @@ def series_colour(index: int) -> str:
 
 # one colour per recurring role across lessons: a network given colour images, or grayscale copies (01, 02)
 INPUT_COLOURS = {"colour": PALETTE["vermillion"], "grayscale": PALETTE["black"]}
+# a membrane as the label draws it (05): green, so that vermillion keeps its meaning of a missed membrane
+LABEL_MEMBRANE = PALETTE["green"]
 # a segmentation's errors, as 05's pictures paint them (RGB 0..255)
 MISSED_MEMBRANE = (213, 94, 0)  # vermillion: labelled membrane, predicted interior
 FALSE_MEMBRANE = (86, 180, 233)  # sky blue: labelled interior, predicted membrane
@@ -43,8 +59,6 @@ def use_course_style() -> None:
     except ImportError:  # plain Python: no notebook to send figures to
         return
     if get_ipython() is not None:
-        from .inline import send_figures_as_pictures
-
         set_matplotlib_formats("retina")  # the inline backend's settings (selecting formats resets them), then ours
         send_figures_as_pictures()
 

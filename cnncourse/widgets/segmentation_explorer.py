@@ -18,6 +18,7 @@ from torch import Tensor
 from ..errors import InputShapeError
 from ..metrics.segmentation import segmentation_scores, threshold_probabilities
 from ..plot.images import threshold_panels
+from ..plot.inline import JPEG_QUALITY
 from ..plot.style import FALSE_MEMBRANE, MISSED_MEMBRANE, PREDICTED_MEMBRANE
 from ..validate import describe
 from .explorer_box import ExplorerBox, saved_figure
@@ -64,10 +65,11 @@ def threshold_view(image: Tensor, probability: Tensor, mask: Tensor, threshold: 
     return ThresholdView(slice_id, float(threshold), prediction, errors, segmentation_scores(prediction, mask), panel)
 
 
-def png_bytes(rgb: Tensor) -> bytes:
-    """An RGB image (3, H, W) uint8 as PNG file bytes (for an ipywidgets Image)."""
+def jpeg_bytes(rgb: Tensor) -> bytes:
+    """An RGB image (3, H, W) uint8 as JPEG file bytes (for an ipywidgets Image): a micrograph as a PNG would make
+    the saved notebook's widget state several times larger."""
     buffer = io.BytesIO()
-    Image.fromarray(rgb.permute(1, 2, 0).contiguous().numpy()).save(buffer, format="PNG")
+    Image.fromarray(rgb.permute(1, 2, 0).contiguous().numpy()).save(buffer, format="JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue()
 
 
@@ -88,7 +90,7 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
                                      continuous_update=False)
     threshold_slider = widgets.FloatSlider(value=threshold, min=0.05, max=0.95, step=0.05, description="threshold",
                                            continuous_update=False)
-    picture = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
+    picture = widgets.Image(format="jpeg", layout=widgets.Layout(width="100%"))
     metrics = widgets.Label()
     legend = widgets.HTML((f"{name}. " if name else "") + "left: predicted membranes in yellow · middle: P(interior) · "
                           "right: errors (vermillion = missed membrane, sky blue = membrane where the label says "
@@ -98,7 +100,7 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
         index = slice_slider.value
         view = threshold_view(images[index], probabilities[index], masks[index], threshold_slider.value,
                               slice_id=ids[index])
-        picture.value = png_bytes(view.panel)
+        picture.value = jpeg_bytes(view.panel)
         metrics.value = view.text
         shown[:] = [view]
 
