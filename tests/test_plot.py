@@ -148,6 +148,18 @@ def test_metric_curves_draw_one_panel_per_metric_and_keep_each_runs_colour():
     plt.close("all")
 
 
+def test_metric_curves_shade_the_range_of_the_seeds_behind_each_run():
+    curves = {"elastic": {"pixel error": [0.10, 0.09]}, "none": {"pixel error": [0.12, 0.08]}}
+    band = {"elastic": [{"pixel error": [0.11, 0.08]}, {"pixel error": [0.09, 0.10]}]}
+    (ax,) = plot.metric_curves([2, 25], curves, xlabel="slices", band=band)
+    (shaded,) = ax.collections   # only "elastic" has seeds
+    top = shaded.get_paths()[0].vertices[:, 1]
+    assert top.max() == pytest.approx(0.11) and top.min() == pytest.approx(0.08)
+    labels = [text.get_text() for text in ax.figure.legends[0].get_texts()]
+    assert "shaded: the range of 2 seeds" in labels
+    plt.close("all")
+
+
 def test_bars_write_each_value_and_draw_errors_and_references():
     ax = plot.bars({"RGB": 0.59, "grayscale": 0.579}, errors={"RGB": 0.016, "grayscale": 0.016},
                    references={"chance": 0.1})
@@ -171,7 +183,7 @@ def test_score_dots_draw_one_panel_per_metric_and_one_row_per_method():
     axes = plot.score_dots(rows, colours={"U-Net": plot.PALETTE["blue"]})
     assert [ax.get_title() for ax in axes] == ["pixel error", "Dice"]
     assert [tick.get_text() for tick in axes[0].get_yticklabels()] == ["threshold", "U-Net"]
-    assert [text.get_text() for text in axes[1].texts] == ["0.890", "0.950"]
+    assert [text.get_text() for text in axes[1].texts] == ["0.8900", "0.9500"]
     u_net = axes[0].collections[1]
     assert u_net.get_offsets()[0].tolist() == [0.09, 1.0]
     assert matplotlib.colors.to_hex(u_net.get_facecolor()[0]) == plot.PALETTE["blue"].lower()
@@ -183,6 +195,9 @@ def test_seed_points_draw_a_dot_per_seed_and_the_mean():
 
     assert [len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)] == [3, 3]
     assert any(text.get_text() == "mean 0.543" for text in ax.texts)
+    empty = plot.seed_points({"course": [], "yours": [0.5]})   # a name without runs keeps its column, empty
+    assert [tick.get_text() for tick in empty.get_xticklabels()] == ["course", "yours"]
+    assert [len(c.get_offsets()) for c in empty.collections if isinstance(c, PathCollection)] == [1]
 
 
 def test_histograms_share_their_bins_and_mark_each_mean():

@@ -219,22 +219,29 @@ def _sample(values: Tensor, size: int = 1_000_000) -> Tensor:
 
 def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequence[float]]], *, xlabel: str,
                   marks: Mapping[str, float] | None = None, references: Mapping[str, Mapping[str, float]] | None = None,
+                  band: Mapping[str, Sequence[Mapping[str, Sequence[float]]]] | None = None,
                   logx: bool = False, colours: Mapping[str, str] | None = None,
                   axes: Sequence[Axes] | None = None) -> list[Axes]:
     """One panel per metric against ``xs``, one line per run (same colour in every panel), one legend below them.
 
     ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn in gray, each label in its
-    own dashes, {metric: {label: value}}, e.g. a baseline's score; ``colours`` {run: colour} give each run its role's colour.
+    own dashes, {metric: {label: value}}, e.g. a baseline's score; ``band`` {run: [curves of each seed]} shades the
+    range of other seeds' curves behind a run's line; ``colours`` {run: colour} give each run its role's colour.
     """
     metrics = list(next(iter(curves.values())))
-    levels = dict.fromkeys(label for by_label in (references or {}).values() for label in by_label)
-    level_styles = dict(zip(levels, ("--", "-.", (0, (6, 2, 1, 2, 1, 2)))))   # one style per reference, every panel
+    levels = sorted({label for by_label in (references or {}).values() for label in by_label})
+    level_styles = dict(zip(levels, ("--", "-.", (0, (6, 2, 1, 2, 1, 2)))))   # by name: the same across figures
     if axes is None:
         axes = plt.subplots(1, len(metrics), figsize=(capped_width(4.2 * len(metrics)), 3.6), layout="constrained",
                             squeeze=False)[1][0]
     for ax, metric in zip(axes, metrics):
         for index, (name, scores) in enumerate(curves.items()):
-            ax.plot(xs, scores[metric], marker="o", color=(colours or {}).get(name, series_colour(index)), label=name)
+            colour = (colours or {}).get(name, series_colour(index))
+            ax.plot(xs, scores[metric], marker="o", color=colour, label=name)
+            seeds = np.array([curve[metric] for curve in (band or {}).get(name, [])], dtype=float)
+            if len(seeds):   # one legend entry for every band
+                ax.fill_between(xs, seeds.min(0), seeds.max(0), color=colour, alpha=0.15, linewidth=0,
+                                label=f"shaded: the range of {len(seeds)} seeds")
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
             ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top")
@@ -245,7 +252,7 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
             ax.minorticks_off()
             ax.set_xticks(list(xs), [f"{x:g}" for x in xs])
     entries = {label: handle for ax in axes for handle, label in zip(*ax.get_legend_handles_labels())}
-    axes[0].figure.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=min(len(entries), 4))
+    axes[0].figure.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=min(len(entries), 3))
     return list(axes)
 
 
@@ -285,10 +292,13 @@ def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = No
 
 def seed_points(values: Mapping[str, Sequence[float]], *, ylabel: str = "", title: str = "",
                 colours: Mapping[str, str] | None = None, ax: Axes | None = None) -> Axes:
-    """Each run's value as a dot (one per seed) and their mean as a bar across, one column per name."""
+    """Each run's value as a dot (one per seed) and their mean as a bar across, one column per name (left empty for
+    a name without runs, for a caller to draw on)."""
     ax = axes_or_new(ax, (1.6 * len(values) + 2.5, 3.6))
     for index, (name, runs) in enumerate(values.items()):
         colour = (colours or {}).get(name, series_colour(index))
+        if not runs:
+            continue
         offsets = np.linspace(-0.12, 0.12, len(runs)) if len(runs) > 1 else np.zeros(1)
         ax.scatter(index + offsets, runs, color=colour, s=36, zorder=3, label=f"{name}: one dot per seed")
         mean = float(np.mean(runs))
@@ -303,16 +313,16 @@ def seed_points(values: Mapping[str, Sequence[float]], *, ylabel: str = "", titl
 
 
 def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16, xlabel: str = "",
-               title: str = "", ax: Axes | None = None) -> Axes:
+               title: str = "", colours: Mapping[str, str] | None = None, ax: Axes | None = None) -> Axes:
     """Overlaid histograms over shared bins, each an outline in its colour (filled ones would mix where they
     overlap, into a colour no legend names), with its mean marked by a dashed line."""
     ax = axes_or_new(ax, (6, 3.4))
     arrays = {name: np.asarray(torch.as_tensor(v, dtype=torch.float64).flatten()) for name, v in values.items()}
     edges = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=bins)
     for index, (name, array) in enumerate(arrays.items()):
-        ax.hist(array, bins=edges, histtype="step", linewidth=2.2, color=series_colour(index),
-                label=f"{name} (mean {array.mean():.2f})")
-        ax.axvline(array.mean(), color=series_colour(index), linestyle="--", linewidth=1.5)
+        colour = (colours or {}).get(name, series_colour(index))
+        ax.hist(array, bins=edges, histtype="step", linewidth=2.2, color=colour, label=f"{name} (mean {array.mean():.2f})")
+        ax.axvline(array.mean(), color=colour, linestyle="--", linewidth=1.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
     ax.set_title(title)
@@ -410,8 +420,8 @@ def score_dots(rows: Mapping[str, Mapping[str, float]], *, colours: Mapping[str,
                 continue
             value = rows[name][metric]
             ax.scatter(value, row, s=60, zorder=3, color=(colours or {}).get(name, series_colour(row)))
-            ax.annotate(f"{value:.3f}", (value, row), xytext=(0, 8), textcoords="offset points", ha="center",
-                        fontsize=SMALL_TEXT - 1)
+            ax.annotate(f"{value:.4f}", (value, row), xytext=(0, 8), textcoords="offset points", ha="center",
+                        fontsize=SMALL_TEXT)
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.margins(x=0.2, y=0.3)
         ax.set_title(metric)

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+from matplotlib.patheffects import withStroke
 from torch import Tensor, nn
 
 from ..analysis import receptive_fields
@@ -73,8 +74,8 @@ def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = 2.
          fontsize: float = 10, hatch: str | None = None) -> None:
     ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, facecolor=colour, edgecolor="black",
                            linewidth=0.8, hatch=hatch))
-    behind = dict(facecolor=colour, edgecolor="none", pad=1.5) if hatch else None   # the text stays clear of a hatch
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, bbox=behind)
+    halo = [withStroke(linewidth=4, foreground=colour)] if hatch else None   # the letters stay clear of a hatch
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, path_effects=halo)
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], colour: str = "black",
@@ -122,6 +123,9 @@ def residual_blocks(blocks: dict[str, nn.Module], *, in_shape: Sequence[int] = (
         ax.set_aspect("equal")
         ax.set_axis_off()
         ax.set_title(title)
+    bottom = min(ax.get_ylim()[0] for ax in axes)
+    for ax in axes:   # one scale: a shorter block is drawn as large as the others, with room below
+        ax.set_ylim(bottom, 0.6)
     return axes
 
 
@@ -230,15 +234,15 @@ def multichannel_convolution(conv: nn.Conv2d, *, ax: Axes | None = None) -> Axes
     return ax
 
 
-def _branch_layers(branch: nn.Module) -> list[tuple[str, str]]:
-    """(text, kind) of the convolutions and pools of one Inception branch, in order."""
-    layers = []
+def _branch_layers(branch: nn.Module, in_channels: int) -> list[tuple[str, str]]:
+    """(text, kind) of the convolutions and pools of one Inception branch, in order, each with its channels."""
+    layers, channels = [], in_channels
     for layer in branch.modules():
         if isinstance(layer, nn.Conv2d):
-            k = layer.kernel_size[0]
-            layers.append((f"{k}x{k} conv\n{layer.in_channels}→{layer.out_channels}", "1x1" if k == 1 else "conv"))
-        elif isinstance(layer, nn.MaxPool2d):
-            layers.append((f"{layer.kernel_size}x{layer.kernel_size}\nmax-pool", "pool"))
+            k, channels = layer.kernel_size[0], layer.out_channels
+            layers.append((f"{k}x{k} conv\n{layer.in_channels}→{channels}", "1x1" if k == 1 else "conv"))
+        elif isinstance(layer, nn.MaxPool2d):   # pooling keeps the channels
+            layers.append((f"{layer.kernel_size}x{layer.kernel_size} max-pool\n{channels}→{channels}", "pool"))
     return layers
 
 
@@ -247,7 +251,7 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
     joins them, and each branch's conv weights under it (drawn from the module's own layers)."""
     ax = axes_or_new(ax, (7, 4.5))
     branches = [module.branch1, module.branch3, module.branch5, module.branch_pool]
-    columns = [_branch_layers(branch) for branch in branches]
+    columns = [_branch_layers(branch, in_channels) for branch in branches]
     depth = max(len(layers) for layers in columns)
     _box(ax, 3.3, 0, f"input: {in_channels} channels", "white", width=4.0)
     bottom = -1.0 * (depth + 1)
@@ -257,7 +261,7 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
         for row, (text, kind) in enumerate(layers, start=1):
             y = -1.0 * row
             _arrow(ax, previous, (x, y + 0.36))
-            _box(ax, x, y, text, LAYER_COLOURS[kind], width=2.0, height=0.72)   # two lines: what, and its channels
+            _box(ax, x, y, text, LAYER_COLOURS[kind], width=2.0, height=0.72, fontsize=SMALL_TEXT)   # what; channels
             previous = (x, y - 0.36)
         _arrow(ax, previous, (x, bottom + 0.3))
         weights = sum(conv.weight.numel() for conv in branch.modules() if isinstance(conv, nn.Conv2d))
@@ -399,7 +403,7 @@ def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32),
     step, wide = 1.45, 1.45  # block spacing; the width of the stem's and the head's boxes
     _box(ax, 0, 0, f"input\n{in_shape[1]}x{in_shape[2]}x{in_shape[3]}", "white", width=1.8, height=1.0, **text)
     stem = next(m for m in net.stem.modules() if isinstance(m, nn.Conv2d))
-    _box(ax, 2.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=wide, height=1.0, **text)
+    _box(ax, 2.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=wide, height=1.0, fontsize=SMALL_TEXT)
     _arrow(ax, (0.9, 0), (2.1 - wide / 2, 0))
     previous_channels, x = stem.out_channels, 2.1
     for index, (block, shape) in enumerate(zip(net.blocks, shapes)):
@@ -421,7 +425,7 @@ def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32),
     _arrow(ax, (x + 0.5, 0), (head_x - wide / 2, 0))
     _box(ax, head_x, 0, "global\navg pool", "white", width=wide, height=1.0, **text)
     _arrow(ax, (head_x + wide / 2, 0), (head_x + wide / 2 + 0.25, 0))
-    _box(ax, head_x + wide + 0.25, 0, f"linear\n{net.head[-1].out_features}", STEP_COLOURS["head"], width=wide,
+    _box(ax, head_x + wide + 0.25, 0, f"linear\n{net.head[-1].out_features}", "white", width=wide,
          height=1.0, **text)
     blocks_x = [patch.get_x() for patch in ax.patches if isinstance(patch, Rectangle)][2:2 + len(shapes)]
     per_stage = len(shapes) // 3
