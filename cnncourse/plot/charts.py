@@ -321,7 +321,8 @@ def histograms(values: Mapping[str, Tensor | Sequence[float]], *, bins: int = 16
     edges = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=bins)
     for index, (name, array) in enumerate(arrays.items()):
         colour = (colours or {}).get(name, series_colour(index))
-        ax.hist(array, bins=edges, histtype="step", linewidth=2.2, color=colour, label=f"{name} (mean {array.mean():.2f})")
+        ax.hist(array, bins=edges, histtype="step", linewidth=2.2, color=colour,
+                label=f"{name} (mean {array.mean():.2f})")
         ax.axvline(array.mean(), color=colour, linestyle="--", linewidth=1.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")

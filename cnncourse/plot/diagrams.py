@@ -154,8 +154,9 @@ def u_shape(stages: Sequence[tuple[str, tuple[int, ...]]], *, title: str = "", w
         x, y = float(index), -float(sizes.index(shape[-1]))
         width = 0.15 + 0.6 * shape[1] / widest
         concatenated = "concatenate" in name
-        ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor="white" if concatenated else LAYER_COLOURS["conv"],
-                               edgecolor="black", linewidth=0.8, hatch="//" if concatenated else None))
+        fill = "white" if concatenated else LAYER_COLOURS["conv"]
+        ax.add_patch(Rectangle((x - width / 2, y - 0.3), width, 0.6, facecolor=fill, edgecolor="black", linewidth=0.8,
+                               hatch="//" if concatenated else None))
         ax.text(x, y + 0.38, str(shape[1]), ha="center", va="bottom", fontsize=SMALL_TEXT)
         if previous is not None:  # from the right edge of the box before to the left edge of this one
             step = _step_kind(name)
@@ -403,7 +404,8 @@ def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32),
     step, wide = 1.45, 1.45  # block spacing; the width of the stem's and the head's boxes
     _box(ax, 0, 0, f"input\n{in_shape[1]}x{in_shape[2]}x{in_shape[3]}", "white", width=1.8, height=1.0, **text)
     stem = next(m for m in net.stem.modules() if isinstance(m, nn.Conv2d))
-    _box(ax, 2.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=wide, height=1.0, fontsize=SMALL_TEXT)
+    _box(ax, 2.1, 0, f"3x3 conv\n{stem.out_channels}", LAYER_COLOURS["conv"], width=wide, height=1.0,
+         fontsize=SMALL_TEXT)
     _arrow(ax, (0.9, 0), (2.1 - wide / 2, 0))
     previous_channels, x = stem.out_channels, 2.1
     for index, (block, shape) in enumerate(zip(net.blocks, shapes)):
@@ -440,7 +442,8 @@ def resnet_overview(net: nn.Module, *, in_shape: Sequence[int] = (1, 3, 32, 32),
     skip = ([plt.Line2D([], [], color="black", label="skip: identity"),
              plt.Line2D([], [], color="black", linestyle="--", label="skip: option A (subsample, zero-pad)")]
             if residual else [])
-    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor=LAYER_COLOURS["conv"], edgecolor="black", hatch=SHAPE_CHANGE_HATCH,
+    handles = [*skip, plt.Rectangle((0, 0), 1, 1, facecolor=LAYER_COLOURS["conv"], edgecolor="black",
+                                    hatch=SHAPE_CHANGE_HATCH,
                                     label="block that changes the shape (stride 2, twice the channels)")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
     ax.set_xlim(-1.0, head_x + 1.5 * wide + 0.3)
@@ -490,7 +493,6 @@ def unrolled_paths(num_blocks: int = 3, *, counted_blocks: int = 27, axes: Seque
 def overlap_tiles(image: Tensor, plan: "TilePlan", *, ax: Axes | None = None) -> Axes:
     """Ronneberger et al.'s overlap-tile strategy (their Fig. 2) on a real ``image`` (H, W), laid out by ``plan``
     (``tiling.plan_tiles``): the image mirror-padded, the part each tile keeps, and the first tile's whole input."""
-
     height, width = image.shape[-2:]
     top, bottom, left, right = plan.padding(height, width)
     padded = mirror_pad(image.reshape(1, 1, height, width).float(), top, bottom, left, right)[0, 0]

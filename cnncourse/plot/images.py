@@ -8,10 +8,9 @@ import textwrap
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import Patch
 import torch
 from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from torch import Tensor
 from torchvision.utils import draw_segmentation_masks, make_grid
 
@@ -196,7 +195,6 @@ def _outline(ax: Axes, region: Tensor) -> None:
 def threshold_panels(panel: Tensor, threshold: float, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
     """A thresholded slice's picture (3, H, 3W) (``threshold_view(...).panel``) as three titled panels: predicted
     membranes, P(interior) with its colour bar, the errors at ``threshold``."""
-
     width = panel.shape[-1] // 3
     overlay, heat, errors = (panel[..., k * width:(k + 1) * width] for k in range(3))  # (3, H, W) each
     if axes is None:
