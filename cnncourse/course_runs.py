@@ -13,11 +13,13 @@ claim over the same runs:
 
 It carries two fingerprints: for each profile, the training code with that profile's version of the recipe
 the runs used (``code_stamp``: another lesson's recipe, or another profile's, leaves those runs fresh); and the
-notebook's code up to the cell that records. A test fails when either no longer matches.
+notebook's code up to the cell that records, as syntax trees (a comment or a wrapped line leaves the runs fresh).
+A test fails when either no longer matches.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import json
@@ -25,6 +27,8 @@ import os
 import warnings
 from pathlib import Path
 from typing import Mapping
+
+from IPython.core.inputtransformer2 import TransformerManager
 
 from . import recipes
 from .checkpoints import TRAINING_CODE, source_fingerprint
@@ -112,8 +116,23 @@ def load(experiment: str, setting_name: str | None = None, table_path: Path = TA
     return histories
 
 
+def code_meaning(source: str) -> str:
+    """A cell's code as Python's syntax tree: comments, blank lines and where long lines break leave it as it is."""
+    return _tree_text(ast.parse(TransformerManager().transform_cell(source)))   # IPython's % and ! lines as calls
+
+
+def _tree_text(node: object) -> str:
+    """A syntax tree as text, empty fields left out, so that Python 3.10 to 3.13 write the same tree the same way."""
+    if isinstance(node, list):
+        return "[" + ",".join(map(_tree_text, node)) + "]"
+    if not isinstance(node, ast.AST):
+        return repr(node)
+    fields = (f"{name}={_tree_text(value)}" for name, value in ast.iter_fields(node) if value not in (None, []))
+    return f"{type(node).__name__}({','.join(fields)})"
+
+
 def notebook_fingerprint(notebook: Path, experiment: str) -> str:
-    """A hash of the notebook's code cells up to the one that records ``experiment``.
+    """A hash of what the notebook's code cells up to the one that records ``experiment`` do (``code_meaning``).
 
     The first code cell, the set-up cell that pins the release (``notebook_setup``), is left out: it installs
     the package and trains nothing.
@@ -122,7 +141,7 @@ def notebook_fingerprint(notebook: Path, experiment: str) -> str:
             if cell["cell_type"] == "code"]
     digest = hashlib.sha256()
     for source in code[1:]:
-        digest.update(source.encode() + b"\0")
+        digest.update(code_meaning(source).encode() + b"\0")
         if f'course_runs.record("{experiment}"' in source:
             return digest.hexdigest()
     raise ValueError(f"{notebook} has no cell that calls course_runs.record({experiment!r}, ...).")

@@ -38,8 +38,9 @@ if importlib.util.find_spec("cnncourse") is None:
         %pip install -q "{install_requirement()}"
         importlib.invalidate_caches()
         if importlib.util.find_spec("cnncourse") is None:
-            raise ImportError("Installing cnncourse failed (see pip's message above). Connect to the internet, "
-                              "or open this notebook from the course folder, where the package is found without installing.")'''
+            raise ImportError("Installing cnncourse failed (see pip's message above). Connect to the internet, or "
+                              "open this notebook from the course folder, where the package is found without "
+                              "installing.")'''
 
 
 def write_setup_cell(path: Path) -> bool:

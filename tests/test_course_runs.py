@@ -99,6 +99,15 @@ def test_the_fingerprint_covers_the_code_up_to_the_recording_only(tmp_path):
         course_runs.notebook_fingerprint(tmp_path / "lesson.ipynb", "another experiment")
 
 
+def test_the_fingerprint_follows_what_the_code_does_not_how_it_is_laid_out(tmp_path):
+    fingerprint = lambda code: course_runs.notebook_fingerprint(_notebook(tmp_path, code), "depth")
+    first = fingerprint('histories = train(steps=10, label=f"{net:>8} run")')
+    assert fingerprint('# a comment\nhistories = train(steps=10,\n\n                  label=f"{net:>8} run")  # why') == first
+    assert fingerprint('histories = train(steps=20, label=f"{net:>8} run")') != first
+    assert fingerprint('histories = train(steps=10, label=f"{net:>9} run")') != first
+    assert fingerprint('%time histories = train(steps=10, label=f"{net:>8} run")') != first   # magics are code too
+
+
 def test_the_committed_table_is_fresh():
     """Fails when the training code, a recipe or a notebook's code up to its recording changed since the
     table was made: rebuild it with the command in cnncourse/course_runs.py's docstring."""

@@ -74,6 +74,8 @@ def test_inception_module_draws_each_branch_from_its_layers():
     assert {"1x1 conv\n192→16", "5x5 conv\n16→32", "15,872\nweights", "concatenate: 256 channels"} <= texts
     assert "5x5 conv\n192→32" in {text.get_text() for text in naive.texts}
     assert "387,072 conv weights" in naive.get_title() and "163,328 conv weights" in reduced.get_title()
+    factorized = diagrams.inception_module(InceptionModule(192, GOOGLENET_3A), in_channels=192)
+    assert naive.get_ylim() == reduced.get_ylim() == factorized.get_ylim()   # one scale, side by side
 
 
 def test_padding_and_stride_report_the_output_size_the_layer_returns():

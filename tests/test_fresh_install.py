@@ -1,4 +1,5 @@
-"""A fresh machine: the README's commands in a new virtual environment, and the set-up cell without the package.
+"""A fresh machine: the README's commands in a new virtual environment, the oldest versions the package
+accepts, and the set-up cell without the package.
 
 These tests build virtual environments (the README's install brings several GB of PyTorch wheels) and take
 minutes, so they run only when CNNCOURSE_INSTALL_TEST=1.
@@ -10,11 +11,18 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import venv
 from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP_COPY = shutil.ignore_patterns(".git", ".venv*", ".ci-cache", "test-artifacts", "__pycache__",
@@ -83,6 +91,30 @@ def test_readme_commands_work_in_a_fresh_virtual_environment(tmp_path: Path):
     first = sorted((project / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if first:
         run(f"python -m pytest -q notebooks/{first[0].name}", project, env, timeout=1200)
+
+
+def declared_floors() -> list[str]:
+    """``name==version`` for every ``name>=version`` in pyproject.toml, the extras' included."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + [line for extra in project["optional-dependencies"].values() for line in extra]
+    return [f"{requirement.name}=={spec.version}" + (f"; {requirement.marker}" if requirement.marker else "")
+            for requirement in map(Requirement, declared) for spec in requirement.specifier if spec.operator == ">="]
+
+
+def test_the_oldest_versions_the_package_accepts_pass_the_quick_tests(tmp_path: Path):
+    """Every floor pyproject.toml declares, installed as it is (``>=`` read as ``==``) in a new venv: the unit tests
+    and notebooks 00 (the version check) and 02 (training, widgets) pass with them."""
+    assert "torch==2.3" in declared_floors()
+    constraints = tmp_path / "floors.txt"
+    constraints.write_text("\n".join(declared_floors()) + "\n")
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=SKIP_COPY)
+    env = make_venv(tmp_path / "venv")
+    run(f'pip install -q -c {constraints} -e ".[test]"', project, env, timeout=1800)
+    versions = run("pip list --format=freeze", project, env, timeout=300).stdout
+    assert "torch==2.3.0" in versions and "numpy==1.24.0" in versions, versions
+    run("python -m pytest -q -n 0 -m 'not slow' tests notebooks/00_start_here.ipynb "
+        "notebooks/02_multichannel_convolution.ipynb", project, env, timeout=1800)
 
 
 def test_setup_cell_without_the_package_fails_fast_and_readably(tmp_path: Path):

@@ -73,7 +73,12 @@ def test_training_curves_of_several_seeds_draw_the_median_and_the_range():
     ax = plot.training_curves(runs)
     middle, single = ax.get_lines()   # the median: one exploding or diverged seed does not swamp it
     assert middle.get_ydata().tolist() == [4, 2, 2] and middle.get_label() == "a (median of 3 seeds)"
-    assert single.get_label() == "b"
+    assert single.get_label() == "b"   # runs with different seed counts: each line says its own
+    shared = plot.training_curves({"a": runs["a"], "c": runs["a"][:2]}, ax=plt.figure().gca())
+    assert shared.get_legend().get_title().get_text() == ""
+    same = plot.training_curves({"a": runs["a"], "c": runs["a"]}, ax=plt.figure().gca())
+    assert [line.get_label() for line in same.get_lines()] == ["a", "c"]   # said once, in the legend's title
+    assert same.get_legend().get_title().get_text() == "median of 3 seeds, band: their range"
     (band,) = ax.collections   # one band, for the run with seeds: from its lowest to its highest seed
     vertices = band.get_paths()[0].vertices
     assert {tuple(v) for v in vertices} >= {(1, 3), (1, 5), (2, 1e30), (3, 1), (3, 3)}

@@ -133,6 +133,15 @@ def test_every_notebook_code_cell_is_valid_python():
                     raise AssertionError(f"{path.name} cell {index}: {error}") from None
 
 
+def test_notebook_code_lines_fit_the_course_width():
+    """JupyterLab and Colab scroll a longer line sideways, hiding its end (an assert's message, a printed number)."""
+    width = 120
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+            long = [line for line in cell.source.splitlines() if cell.cell_type == "code" and len(line) > width]
+            assert not long, f"{notebook.name} cell {index}: {len(long[0])} characters (wrap at {width}): {long[0]}"
+
+
 def test_the_setup_cell_installs_the_release_of_this_version():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "cnncourse.version.__version__"}

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
@@ -37,6 +38,8 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
     """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
+    seed_counts = {len(run) if isinstance(run, Sequence) else 1 for run in runs.values()}
+    shared = seed_counts.pop() if len(seed_counts) == 1 else None   # said once, in the legend's title
     for name, run in runs.items():
         seeds = [getattr(each, "history", each) for each in (run if isinstance(run, Sequence) else [run])]
         style = {"color": colours[name]} if colours and name in colours else {}
@@ -54,7 +57,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
         with warnings.catch_warnings():  # a step where every seed is NaN has no median: left as a gap
             warnings.simplefilter("ignore", RuntimeWarning)
             middle, low, high = np.nanmedian(curves, 0), np.nanmin(curves, 0), np.nanmax(curves, 0)
-        label = name + (f" (median of {len(seeds)} seeds)" if len(seeds) > 1 else "")
+        label = name + (f" (median of {len(seeds)} seeds)" if len(seeds) > 1 and shared is None else "")
         line, = ax.plot(steps, middle, label=label, **style)
         if len(seeds) > 1:
             ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
@@ -65,7 +68,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
     if logy:
         log_scale(ax, "y")
     ax.set_title(title)
-    ax.legend()
+    ax.legend(title=f"median of {shared} seeds, band: their range" if shared and shared > 1 else None)
     return ax
 
 
@@ -239,8 +242,9 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
             colour = (colours or {}).get(name, series_colour(index))
             ax.plot(xs, scores[metric], marker="o", color=colour, label=name)
             seeds = np.array([curve[metric] for curve in (band or {}).get(name, [])], dtype=float)
-            if len(seeds):   # one legend entry for every band
-                ax.fill_between(xs, seeds.min(0), seeds.max(0), color=colour, alpha=0.15, linewidth=0,
+            if len(seeds):   # one legend entry for every band; edged in its colour (a black band's tint is gray)
+                ax.fill_between(xs, seeds.min(0), seeds.max(0), facecolor=to_rgba(colour, 0.15),
+                                edgecolor=to_rgba(colour, 0.5), linewidth=0.8,
                                 label=f"shaded: the range of {len(seeds)} seeds")
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)

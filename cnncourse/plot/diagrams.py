@@ -247,6 +247,9 @@ def _branch_layers(branch: nn.Module, in_channels: int) -> list[tuple[str, str]]
     return layers
 
 
+INCEPTION_ROWS = 3  # layers in the deepest branch of the modules the course draws (1x1, 3x3, 3x3)
+
+
 def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax: Axes | None = None) -> Axes:
     """An Inception module as its four branches side by side, each layer with its channels, the concatenation that
     joins them, and each branch's conv weights under it (drawn from the module's own layers)."""
@@ -254,6 +257,7 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
     branches = [module.branch1, module.branch3, module.branch5, module.branch_pool]
     columns = [_branch_layers(branch, in_channels) for branch in branches]
     depth = max(len(layers) for layers in columns)
+    rows = max(depth, INCEPTION_ROWS)   # one scale for every module drawn beside another
     _box(ax, 3.3, 0, f"input: {in_channels} channels", "white", width=4.0)
     bottom = -1.0 * (depth + 1)
     for column, (branch, layers) in enumerate(zip(branches, columns)):
@@ -271,7 +275,7 @@ def inception_module(module: nn.Module, *, in_channels: int, title: str = "", ax
     total = sum(conv.weight.numel() for conv in module.modules() if isinstance(conv, nn.Conv2d))
     ax.set_title(f"{title}\n{total:,} conv weights" if title else f"{total:,} conv weights")
     ax.set_xlim(-1.2, 7.8)
-    ax.set_ylim(bottom - 1.3, 0.5)
+    ax.set_ylim(-1.0 * (rows + 1) - 1.3, 0.5)
     ax.set_axis_off()
     return ax
 
