@@ -122,7 +122,8 @@ def code_meaning(source: str) -> str:
 
 
 def _tree_text(node: object) -> str:
-    """A syntax tree as text, empty fields left out, so that Python 3.10 to 3.13 write the same tree the same way."""
+    """A syntax tree as text, empty fields left out: a field a newer Python adds to a node, empty in code that does
+    not use it, leaves the text as it was."""
     if isinstance(node, list):
         return "[" + ",".join(map(_tree_text, node)) + "]"
     if not isinstance(node, ast.AST):
