@@ -4,7 +4,10 @@
 
 Every run executes a whole notebook in a fresh kernel with ``CNNCOURSE_PROFILE``, ``CNNCOURSE_SEED``,
 ``CNNCOURSE_PRECISION`` and ``CNNCOURSE_THREADS`` set, and its own checkpoint cache (converted datasets are
-shared). The table has one row per asserting cell (cells counted from 0, markdown included, as JupyterLab
+shared). With ``--reuse-trainings`` and the same ``--cache``, a run executes in the folder an earlier invocation
+left for the same settings and reloads the trainings whose checkpoint key (code, recipe, seed, precision) still
+matches: re-checking the claims after an edit to a notebook's analyses or asserts costs only what is not a
+training, and gives what a cold run gives. The table has one row per asserting cell (cells counted from 0, markdown included, as JupyterLab
 shows them) and one column per run; below it, what each asserting cell printed: its margin. Each run's executed
 notebook is kept in its cache folder (under ``--cache``), every output in it, to read or quote.
 Too slow for CI (a run is a whole notebook); run it before claiming that a result holds.
@@ -55,6 +58,11 @@ class Run:
     def label(self) -> str:
         return f"s{self.seed} {self.precision} t{self.threads}"
 
+    @property
+    def folder_name(self) -> str:
+        tiny = "-tiny" if self.tiny else ""
+        return f"{self.notebook.stem[:2]}-{self.profile}-s{self.seed}-{self.precision}-t{self.threads}{tiny}"
+
 
 @dataclass
 class CellResult:
@@ -98,14 +106,27 @@ def _error(outputs: list) -> str | None:
     return None
 
 
-def execute(run: Run, cache: Path, timeout: int) -> RunResult:
-    """Execute ``run`` in a fresh kernel with the run's settings in its environment, and collect its cells."""
+def run_folder(run: Run, cache: Path, reuse: bool) -> Path:
+    """The run's cache folder under ``cache``: named by its settings and kept from an earlier invocation if
+    ``reuse``, else a new one."""
+    if not reuse:
+        return Path(tempfile.mkdtemp(prefix=f"{run.folder_name}-", dir=cache))
+    folder = cache / run.folder_name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def execute(run: Run, cache: Path, timeout: int, reuse: bool = False) -> RunResult:
+    """Execute ``run`` in a fresh kernel with the run's settings in its environment, and collect its cells;
+    ``reuse``: in the cache folder an earlier execution of the same run left, its trainings reloaded."""
     import nbformat
     from nbclient import NotebookClient
 
     (cache / "tensors").mkdir(parents=True, exist_ok=True)
-    run_cache = Path(tempfile.mkdtemp(prefix=f"{run.notebook.stem[:2]}-s{run.seed}-{run.precision}-", dir=cache))
-    (run_cache / "tensors").symlink_to(cache / "tensors", target_is_directory=True)
+    run_cache = run_folder(run, cache, reuse)
+    if not (run_cache / "tensors").exists():
+        (run_cache / "tensors").symlink_to(cache / "tensors", target_is_directory=True)
+    (run_cache / "recorded-runs.jsonl").unlink(missing_ok=True)  # a reused folder keeps no earlier run's records
     env = {**os.environ, "CNNCOURSE_PROFILE": run.profile, "CNNCOURSE_SEED": str(run.seed),
            "CNNCOURSE_PRECISION": run.precision, "CNNCOURSE_THREADS": str(run.threads),
            "CNNCOURSE_CACHE": str(run_cache), "CNNCOURSE_TINY": "1" if run.tiny else "0", "MPLBACKEND": "agg",
@@ -151,7 +172,7 @@ def code_errors(result: RunResult) -> list[CellResult]:
     return [cell for cell in result.cells if not cell.passed and not cell.printed.startswith("AssertionError")]
 
 
-def _execute_star(args: tuple[Run, Path, int]) -> RunResult:
+def _execute_star(args: tuple[Run, Path, int, bool]) -> RunResult:
     return execute(*args)
 
 
@@ -200,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", default="1", help="e.g. 1 or 1,2")
     parser.add_argument("--jobs", type=int, default=1, help="runs at the same time (use 1 thread each)")
     parser.add_argument("--cache", type=Path, default=None, help="a folder for the runs' caches (default: temporary)")
+    parser.add_argument("--reuse-trainings", action="store_true",
+                        help="with --cache: reload the trainings an earlier invocation left there for the same run")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds a cell may run")
     parser.add_argument("--tiny", action="store_true", help="a few images and steps: test the code path only")
     parser.add_argument("--write-course-runs", action="store_true",
@@ -211,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--stop-after-recording goes with --write-course-runs")
     if args.write_course_runs and args.tiny:
         parser.error("--write-course-runs files real runs; a --tiny run's numbers mean nothing")
+    if args.reuse_trainings and args.cache is None:
+        parser.error("--reuse-trainings needs --cache: the folder an earlier invocation left its runs in")
 
     precisions = [p.strip() for p in args.precisions.split(",")]
     if "bf16" in precisions and not bf16_pays(pick_device()):
@@ -224,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(runs)} runs, {args.jobs} at a time, caches under {cache}", flush=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = []
-        for result in pool.map(_execute_star, [(run, cache, args.timeout) for run in runs]):
+        for result in pool.map(_execute_star, [(run, cache, args.timeout, args.reuse_trainings) for run in runs]):
             failed = sum(not cell.passed for cell in result.cells)
             print(f"  {result.run.notebook.name} {result.run.label}: {result.seconds:.0f} s, "
                   f"{failed} failed; executed: {result.executed}", flush=True)

@@ -8,7 +8,7 @@ from torch import nn
 
 from cnncourse import analysis, models
 from cnncourse.analysis import embedding
-from cnncourse.errors import InputTypeError
+from cnncourse.errors import InputTypeError, InputValueError
 from cnncourse.models.resnet import CifarResNet
 
 
@@ -158,7 +158,7 @@ def test_multiply_adds_of_one_convolution_and_of_resnet18() -> None:
     assert round(analysis.multiply_adds(net, (1, 3, 224, 224)) / 1e9, 2) == 1.81  # 1.8 GFLOPs in He et al. 2015
 
 
-def test_forward_seconds_times_repeated_passes_after_a_warm_up_without_autograd() -> None:
+def test_forward_seconds_times_passes_after_a_warm_up_without_autograd() -> None:
     calls = []
 
     class Recorder(nn.Linear):
@@ -166,11 +166,12 @@ def test_forward_seconds_times_repeated_passes_after_a_warm_up_without_autograd(
             calls.append(torch.is_grad_enabled())
             return super().forward(x)
 
-    seconds = analysis.forward_seconds(Recorder(4, 2), (3, 4), repeats=4)
-    assert isinstance(seconds, float) and seconds > 0
-    assert calls == [False] * 5   # one warm-up and four timed passes, none of them recording gradients
-    with pytest.raises(InputTypeError, match="repeats"):
-        analysis.forward_seconds(nn.Linear(4, 2), (3, 4), repeats=2.5)
+    seconds = analysis.forward_seconds(Recorder(4, 2), (3, 4), min_run_time=0.01)
+    assert isinstance(seconds, float) and 0 < seconds < 0.01
+    assert len(calls) > 2 and not any(calls)   # warm-up and timed passes, none of them recording gradients
+    for wrong, error in ((0, InputValueError), (-1.0, InputValueError), ("0.2", InputTypeError)):
+        with pytest.raises(error, match="min_run_time"):
+            analysis.forward_seconds(nn.Linear(4, 2), (3, 4), min_run_time=wrong)
     with pytest.raises(InputTypeError, match="torch.nn.Module"):
         analysis.forward_seconds(lambda x: x, (3, 4))
 

@@ -194,6 +194,14 @@ def test_score_dots_draw_one_panel_per_metric_and_one_row_per_method():
     assert matplotlib.colors.to_hex(u_net.get_facecolor()[0]) == plot.PALETTE["blue"].lower()
 
 
+def test_score_dots_draw_a_reference_across_its_metric_panel_only():
+    rows = {"threshold": {"pixel error": 0.18, "membrane share": 0.31}, "U-Net": {"pixel error": 0.09,
+                                                                                  "membrane share": 0.24}}
+    axes = plot.score_dots(rows, references={"membrane share": {"labels": 0.22}})
+    assert not axes[0].lines and [line.get_xdata()[0] for line in axes[1].lines] == [0.22]
+    assert "labels " in [text.get_text() for text in axes[1].texts]
+
+
 def test_seed_points_draw_a_dot_per_seed_and_the_mean():
     ax = plot.seed_points({"gray": [0.56, 0.54, 0.53], "colour": [0.55, 0.53, 0.54]})
     from matplotlib.collections import PathCollection

@@ -22,7 +22,7 @@ from cnncourse.notebook_setup import REPOSITORY, install_requirement, setup_cell
 from cnncourse.version import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> PyPI name
+CONDA_NAMES = {"pytorch": "torch", "playwright-python": "playwright"}  # conda-forge name -> PyPI name
 
 
 def _name_and_floor(requirement: str) -> tuple[str, str]:

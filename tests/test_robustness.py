@@ -73,3 +73,16 @@ def test_a_recording_run_stops_after_its_recording_and_files_its_runs(tmp_path):
     table = tmp_path / "table.json"
     assert course_runs.merge(result.recorded, path, table) == ["tiny smoke/fp32 seed 3"]
     assert course_runs.load("tiny", "smoke/fp32", table)["net"][0].last("train_loss") == 1.5
+
+
+def test_a_run_reuses_its_folder_only_when_asked(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, pathlib\nmark = pathlib.Path(os.environ['CNNCOURSE_CACHE']) / 'trained'\n"
+        "print(f'found {mark.exists()}')\nmark.touch()\nassert True")])
+    path = tmp_path / "reuse.ipynb"
+    nbformat.write(notebook, path)
+    run = robustness.Run(path, "smoke", 0, "fp32", 1)
+    printed = [robustness.execute(run, tmp_path / "cache", timeout=120, reuse=reuse).cells[0].printed
+               for reuse in (True, True, False)]
+    assert printed == ["found False", "found True", "found False"]
+    assert (tmp_path / "cache" / "re-smoke-s0-fp32-t1").is_dir()

@@ -3,15 +3,13 @@ time of one forward pass."""
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import torch
 from torch import nn
+from torch.utils import benchmark
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..errors import InputTypeError
-from ..validate import expect_whole_number
+from ..errors import InputTypeError, InputValueError
+from ..validate import is_real_scalar
 
 
 def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
@@ -43,19 +41,18 @@ def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     return counter.get_total_flops() // 2
 
 
-def forward_seconds(model: nn.Module, input_shape: tuple[int, ...], *, repeats: int = 5) -> float:
-    """Seconds of one forward pass of ``model`` on zeros of ``input_shape``: the median of ``repeats`` timed passes
-    after one untimed warm-up, without autograd. A measurement: it varies with the machine, its load and the threads.
-    """
+def forward_seconds(model: nn.Module, input_shape: tuple[int, ...], *, min_run_time: float = 0.2) -> float:
+    """Seconds of one forward pass of ``model`` on zeros of ``input_shape``, without autograd, by PyTorch's own
+    timer (``torch.utils.benchmark.Timer``: warm-up passes first, a GPU synchronized, the course's thread count):
+    the median over blocks of passes timed for ``min_run_time`` seconds in all. A measurement: it varies with the
+    machine, its load and the threads."""
     if not isinstance(model, nn.Module):
         raise InputTypeError(f"forward_seconds expects a model (a torch.nn.Module); got {type(model).__name__}.")
-    expect_whole_number(repeats, name="repeats", minimum=1)
+    if not is_real_scalar(min_run_time):
+        raise InputTypeError(f"forward_seconds: min_run_time is a number of seconds; got {min_run_time!r}.")
+    if not min_run_time > 0:
+        raise InputValueError(f"forward_seconds: min_run_time must be positive, e.g. 0.2 seconds; got {min_run_time}.")
     x = torch.zeros(input_shape, device=next(model.parameters()).device)
-    seconds = []
+    timer = benchmark.Timer("model(x)", globals={"model": model, "x": x}, num_threads=torch.get_num_threads())
     with torch.inference_mode():
-        model(x)   # the first pass also chooses kernels and allocates memory
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(x)
-            seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds)
+        return timer.blocked_autorange(min_run_time=min_run_time).median

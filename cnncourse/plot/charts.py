@@ -410,9 +410,11 @@ def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", tit
 
 
 def score_dots(rows: Mapping[str, Mapping[str, float]], *, colours: Mapping[str, str] | None = None,
-               title: str = "", axes: Sequence[Axes] | None = None) -> list[Axes]:
+               references: Mapping[str, Mapping[str, float]] | None = None, title: str = "",
+               axes: Sequence[Axes] | None = None) -> list[Axes]:
     """A table of scores as dots: one panel per metric (its own scale), one row per method, each value written
-    beside its dot. Easier to compare than the printed table, row against row."""
+    beside its dot. Easier to compare than the printed table, row against row. ``references`` are values drawn
+    as gray dashed lines across a metric's panel, {metric: {label: value}}, e.g. what the labels themselves score."""
     metrics = list(dict.fromkeys(metric for scores in rows.values() for metric in scores))
     names = list(rows)
     if axes is None:
@@ -427,6 +429,10 @@ def score_dots(rows: Mapping[str, Mapping[str, float]], *, colours: Mapping[str,
             ax.scatter(value, row, s=60, zorder=3, color=(colours or {}).get(name, series_colour(row)))
             ax.annotate(f"{value:.4f}", (value, row), xytext=(0, 8), textcoords="offset points", ha="center",
                         fontsize=SMALL_TEXT)
+        for label, value in (references or {}).get(metric, {}).items():
+            ax.axvline(value, color="gray", linestyle="--", linewidth=1.2, zorder=1)
+            ax.annotate(f"{label} ", (value, 0.02), xycoords=("data", "axes fraction"), ha="right",
+                        va="bottom", fontsize=SMALL_TEXT, color="dimgray")   # left of the line: inside the panel
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.margins(x=0.2, y=0.3)
         ax.set_title(metric)
