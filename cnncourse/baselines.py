@@ -10,6 +10,7 @@ import torch
 from scipy import ndimage
 from torch import Tensor
 
+from .errors import InputValueError
 from .ops import to_float
 from .data.corruption import noisy_version
 from .metrics.image_quality import psnr
@@ -57,7 +58,7 @@ class TunedFilter:
 def tune_filter(name: str, noisy: Tensor, clean: Tensor, parameters: Sequence[float] | None = None) -> TunedFilter:
     """Try every parameter of filter ``name`` on validation images; keep the one with the best mean PSNR."""
     if name not in FILTERS:
-        raise ValueError(f"Unknown filter {name!r}; choose one of {sorted(FILTERS)}.")
+        raise InputValueError(f"tune_filter: unknown filter name {name!r}; choose one of {sorted(FILTERS)}.")
     clean = to_float(clean) if clean.dtype == torch.uint8 else clean
     scores = {p: float(psnr(clean, FILTERS[name](noisy, p).clamp(0, 1)).mean())
               for p in (parameters or PARAMETER_GRIDS[name])}

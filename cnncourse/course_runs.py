@@ -145,7 +145,8 @@ def notebook_fingerprint(notebook: Path, experiment: str) -> str:
         digest.update(code_meaning(source).encode() + b"\0")
         if f'course_runs.record("{experiment}"' in source:
             return digest.hexdigest()
-    raise ValueError(f"{notebook} has no cell that calls course_runs.record({experiment!r}, ...).")
+    raise InputValueError(f"{notebook} has no cell that calls course_runs.record({experiment!r}, ...); "
+                          "check the experiment's name.")
 
 
 def merge(recorded: Path, notebook: Path, table_path: Path = TABLE) -> list[str]:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .config import pick_device
 from .course_runs import RECORD_ENV, merge
+from .errors import InputValueError
 from .precision import bf16_pays
 
 ASSERT_LINE = re.compile(r"^\s*assert\b", re.MULTILINE)
@@ -163,7 +164,7 @@ def last_recording_cell(notebook) -> int:
     indices = [index for index, cell in enumerate(notebook.cells)
                if cell.cell_type == "code" and "course_runs.record(" in cell.source]
     if not indices:
-        raise ValueError("--stop-after-recording: this notebook records no course runs (course_runs.record).")
+        raise InputValueError("--stop-after-recording: this notebook records no course runs (course_runs.record).")
     return indices[-1]
 
 

@@ -95,7 +95,7 @@ def test_the_fingerprint_covers_the_code_up_to_the_recording_only(tmp_path):
     notebook.cells[-1].source = "print('edited after the recording')"
     nbformat.write(notebook, tmp_path / "lesson.ipynb")
     assert course_runs.notebook_fingerprint(tmp_path / "lesson.ipynb", "depth") == first
-    with pytest.raises(ValueError, match="no cell that calls course_runs.record"):
+    with pytest.raises(InputValueError, match="no cell that calls course_runs.record"):
         course_runs.notebook_fingerprint(tmp_path / "lesson.ipynb", "another experiment")
 
 

@@ -12,6 +12,7 @@ from torch import nn
 
 from cnncourse.baselines import TunedFilter, gaussian_blur, median_filter, tune_filter
 from cnncourse.data.corruption import noisy_version
+from cnncourse.errors import InputValueError
 from cnncourse.experiments import NoiseSweep, average_sweeps, denoise as denoise_with_model, sweep_noise_levels
 from cnncourse.metrics.image_quality import quality_table
 from cnncourse.plot import noise_sweep as plot_noise_sweep, restored_examples as plot_examples
@@ -48,7 +49,7 @@ def test_tuning_picks_the_parameter_with_the_best_validation_psnr():
     assert tuned.parameter == 1.0  # neither barely blurring nor wiping out the bars
     assert tuned.label == "Gaussian blur (sigma 1)"
     assert tune_filter("median filter", noisy, clean, parameters=(3,)).label == "median filter (size 3x3)"
-    with pytest.raises(ValueError, match="Unknown filter"):
+    with pytest.raises(InputValueError, match="unknown filter name"):
         tune_filter("wiener", noisy, clean)
 
 

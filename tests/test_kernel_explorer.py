@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from cnncourse.by_hand import preset_kernel, same_kernel_on_every_channel
-from cnncourse.errors import InputShapeError
+from cnncourse.errors import InputShapeError, InputValueError
 from cnncourse.widgets.kernel_explorer import draw_kernel_view, explore_kernel, kernel_explorer, view_png
 
 
@@ -47,7 +47,7 @@ def test_explore_kernel_rejects_bad_input(image):
         explore_kernel(image[None], "identity")
     with pytest.raises(InputShapeError, match="3x3"):
         explore_kernel(image, torch.ones(5, 5))
-    with pytest.raises(ValueError, match="channels must be one of"):
+    with pytest.raises(InputValueError, match="channels must be one of"):
         explore_kernel(image, "identity", channels="RGB")
 
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from cnncourse import plot
-from cnncourse.errors import InputShapeError
+from cnncourse.errors import InputShapeError, InputValueError
 from cnncourse.train import History
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -271,7 +271,7 @@ def test_value_table_writes_every_cell_and_marks_diverged_runs():
     aligned = plot.value_table(rows, number_format=".2f")
     assert [t.get_text() for t in aligned.texts] == ["1.50", "1.20", "1.90", "diverged"]
     plt.close("all")
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(InputValueError, match="finite"):
         plot.value_table({"a": {"b": float("nan")}})
 
 

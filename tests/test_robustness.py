@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from cnncourse import course_runs, robustness
+from cnncourse.errors import InputValueError
 
 
 def test_seed_ranges_and_lists():
@@ -55,7 +56,7 @@ def test_stop_after_recording_finds_the_last_recording_cell():
                                                nbformat.v4.new_code_cell('course_runs.record("a", {}, recipe="small-cnn")'),
                                                nbformat.v4.new_code_cell("assert x == 1")])
     assert robustness.last_recording_cell(notebook) == 1
-    with pytest.raises(ValueError, match="records no course runs"):
+    with pytest.raises(InputValueError, match="records no course runs"):
         robustness.last_recording_cell(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
 
 

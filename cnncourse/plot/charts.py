@@ -15,6 +15,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
+from ..errors import InputValueError
 from ..history import History
 
 from .base import axes_or_new, compact_number, log_scale
@@ -388,7 +389,7 @@ def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", tit
     values = np.array([[rows[row].get(column, np.nan) for column in columns] for row in rows], dtype=float)
     finite = np.isfinite(values)
     if not finite.any():
-        raise ValueError("value_table needs at least one finite value.")
+        raise InputValueError("value_table: rows hold no finite value (all missing or NaN); give it numbers.")
     ax = axes_or_new(ax, (1.5 * len(columns) + 2.5, 0.8 * len(rows) + 1.6))
     low, high = float(values[finite].min()), float(values[finite].max())
     if reference is not None:

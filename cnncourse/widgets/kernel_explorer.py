@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from torch import Tensor
 
 from ..by_hand import KERNELS, channel_responses, preset_kernel
-from ..errors import InputShapeError
+from ..errors import InputShapeError, InputValueError
 from ..plot.style import SMALL_TEXT, capped_width
 from ..validate import describe
 from .explorer_box import ExplorerBox, figure_png, saved_figure
@@ -62,7 +62,7 @@ def explore_kernel(image: Tensor, kernel: Tensor | Sequence[Sequence[float]] | s
     if not isinstance(image, Tensor) or image.ndim != 3 or image.shape[0] != 3:
         raise InputShapeError(f"explore_kernel expects one RGB image (3, H, W); got {describe(image)}.")
     if channels not in CHANNEL_CHOICES:
-        raise ValueError(f"channels must be one of {CHANNEL_CHOICES}; got {channels!r}.")
+        raise InputValueError(f"explore_kernel: channels must be one of {CHANNEL_CHOICES}; got {channels!r}.")
     k = as_kernel(kernel)
     x = image.float() / 255 if image.dtype == torch.uint8 else image.float()  # 0..1
     used = torch.tensor([channels in ("R+G+B", name) for name in CHANNEL_NAMES], dtype=torch.float32)
