@@ -7,9 +7,10 @@ Every run executes a whole notebook in a fresh kernel with ``CNNCOURSE_PROFILE``
 shared). With ``--reuse-trainings`` and the same ``--cache``, a run executes in the folder an earlier invocation
 left for the same settings and reloads the trainings whose checkpoint key (code, recipe, seed, precision) still
 matches: re-checking the claims after an edit to a notebook's analyses or asserts costs only what is not a
-training, and gives what a cold run gives. The table has one row per asserting cell (cells counted from 0, markdown included, as JupyterLab
-shows them) and one column per run; below it, what each asserting cell printed: its margin. Each run's executed
-notebook is kept in its cache folder (under ``--cache``), every output in it, to read or quote.
+training, and gives what a cold run gives. The table has one row per asserting cell (cells counted from 0,
+markdown included, as JupyterLab shows them) and one column per run; below it, what each asserting cell printed:
+its margin. Each run's executed notebook is kept in its cache folder (under ``--cache``), every output in it,
+to read or quote.
 Too slow for CI (a run is a whole notebook); run it before claiming that a result holds.
 
     python -m cnncourse.robustness notebooks/0*.ipynb --profile full --tiny --seeds 0 --precisions fp32
