@@ -18,6 +18,7 @@ import yaml  # installed with JupyterLab (jupyter-events)
 from packaging.version import Version
 
 from cnncourse.environment import required_packages
+from cnncourse.exercises.feedback import correct, wrong
 from cnncourse.notebook_setup import REPOSITORY, install_requirement, setup_cell_source
 from cnncourse.version import __version__
 
@@ -166,15 +167,34 @@ def test_committed_notebooks_keep_no_progress_bar_widgets():
 MACHINE_PATH = re.compile(r"(?<![\w~.])(/root|/home|/Users|/work|/tmp|/mnt)/|[A-Z]:\\Users\\")
 
 
+def shown_text(output: dict) -> str:
+    """Everything an output shows as text: a stream, and every text/... form of a result (plain, HTML, markdown)."""
+    return output.get("text", "") + "".join(value for kind, value in output.get("data", {}).items()
+                                            if kind.startswith("text/") and isinstance(value, str))
+
+
 def test_committed_outputs_show_no_folder_of_the_machine_that_ran_them():
     """A learner compares the saved outputs with their own: the home folder is written ~, no user's folder appears."""
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             for output in cell.get("outputs", []):
-                text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                text = shown_text(output)
                 found = MACHINE_PATH.search(text)
                 context = text[max(0, found.start() - 40):found.end() + 40] if found else ""
                 assert found is None, f"{path.name} cell {index} shows this machine's folder: {context!r}"
+
+
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2705\u274C]")   # drawn as empty boxes without an emoji font
+
+
+def test_no_notebook_text_or_saved_output_needs_an_emoji_font():
+    """The site and CI have only text fonts (DejaVu, Nanum): exercise feedback marks itself with ✔ and ✘."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            found = EMOJI.search(cell.source + "".join(map(shown_text, cell.get("outputs", []))))
+            assert found is None, f"{path.name} cell {index} holds {found.group()!r}, which needs an emoji font"
+    for feedback in (correct("right"), wrong("not quite")):
+        assert not EMOJI.search(feedback._repr_markdown_()), feedback._repr_markdown_()
 
 
 def test_committed_outputs_carry_no_warnings_of_the_machine_that_ran_them():
