@@ -55,3 +55,21 @@ def test_a_widget_without_a_picture_is_shown_as_its_values() -> None:
     notebook.cells = [cell]
     text = site.static_widgets(notebook).cells[0].outputs[0]["data"]["text/markdown"]
     assert text.startswith(site.WIDGET_TEXT_NOTE) and "kernel size: `5`" in text and "- 25 weights" in text
+
+
+def test_two_builds_into_two_folders_share_no_sources(tmp_path, monkeypatch):
+    """The tests' workers build the site at the same time: each build keeps its Sphinx sources beside its output."""
+    sphinx_build = pytest.importorskip("sphinx.cmd.build", reason="The site needs Sphinx: pip install -e '.[site]'")
+    calls = []
+
+    def fake_build_main(argv: list[str]) -> int:   # Sphinx itself is the browser test's job
+        calls.append(argv)
+        (Path(argv[-1]) / "_sources").mkdir(parents=True)
+        return 0
+
+    monkeypatch.setattr(sphinx_build, "build_main", fake_build_main)
+    for name in ("a", "b"):
+        site.build(tmp_path / name / "html")
+    sources = [argv[-2] for argv in calls]
+    assert sources == [str(tmp_path / name / "html-source") for name in ("a", "b")]
+    assert all((Path(source) / "index.md").is_file() for source in sources)

@@ -116,13 +116,15 @@ def build(output_dir: Path = ROOT / "build" / "site", *, strict: bool = False) -
     """Build the site into ``output_dir``; return the path of its home page.
 
     ``strict`` (the tests' build) fails on any Sphinx warning; a learner's build only prints them, so that a
-    newer Sphinx warning about something harmless does not stop it."""
+    newer Sphinx warning about something harmless does not stop it. The Sphinx sources and doctrees go beside
+    ``output_dir`` (``site-source``, ``site-doctrees`` for the default): two builds into two folders at once (the
+    tests' workers) never share them."""
     from sphinx.cmd.build import build_main
 
-    source_dir = prepare_sources(ROOT / "build" / "site-source")
+    source_dir = prepare_sources(output_dir.parent / f"{output_dir.name}-source")
     warnings_fail = ["-W", "--keep-going"] if strict else []
     status = build_main(["-b", "html", *warnings_fail, "-q", "-c", str(CONF_DIR), "-d",
-                         str(ROOT / "build" / "site-doctrees"), str(source_dir), str(output_dir)])
+                         str(output_dir.parent / f"{output_dir.name}-doctrees"), str(source_dir), str(output_dir)])
     if status != 0:
         raise RuntimeError(f"The site build failed (Sphinx exit status {status}); its warnings are printed above.")
     for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):  # downloads get the notebooks with live widgets
