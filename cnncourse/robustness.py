@@ -126,8 +126,9 @@ def execute(run: Run, cache: Path, timeout: int, reuse: bool = False) -> RunResu
 
     (cache / "tensors").mkdir(parents=True, exist_ok=True)
     run_cache = run_folder(run, cache, reuse)
-    if not (run_cache / "tensors").exists():
-        (run_cache / "tensors").symlink_to(cache / "tensors", target_is_directory=True)
+    datasets = run_cache / "tensors"
+    datasets.unlink(missing_ok=True)  # a reused folder's link may lead to another cache's datasets, or nowhere
+    datasets.symlink_to(cache / "tensors", target_is_directory=True)
     (run_cache / "recorded-runs.jsonl").unlink(missing_ok=True)  # a reused folder keeps no earlier run's records
     env = {**os.environ, "CNNCOURSE_PROFILE": run.profile, "CNNCOURSE_SEED": str(run.seed),
            "CNNCOURSE_PRECISION": run.precision, "CNNCOURSE_THREADS": str(run.threads),

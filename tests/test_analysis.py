@@ -167,7 +167,7 @@ def test_forward_seconds_times_passes_after_a_warm_up_without_autograd() -> None
             return super().forward(x)
 
     seconds = analysis.forward_seconds(Recorder(4, 2), (3, 4), min_run_time=0.01)
-    assert isinstance(seconds, float) and 0 < seconds < 0.01
+    assert isinstance(seconds, float) and seconds > 0   # a measurement: its size is the machine's, not a claim
     assert len(calls) > 2 and not any(calls)   # warm-up and timed passes, none of them recording gradients
     for wrong, error in ((0, InputValueError), (-1.0, InputValueError), ("0.2", InputTypeError)):
         with pytest.raises(error, match="min_run_time"):
