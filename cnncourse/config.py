@@ -4,8 +4,8 @@ One frozen `Profile` decides how big every experiment is. The same notebook code
 every profile; only the sizes change:
 
 - ``smoke``    CI under nbval: tiny real subsets, under a minute a notebook on 2 CPU cores, 03 and 04 longer.
-- ``standard`` a learner's laptop CPU, or a GPU smaller than an A100 (Colab's T4): a few minutes a notebook from
-               an empty cache on 2 CPU cores, 03 and 04 longer; effects clearly visible.
+- ``standard`` a learner's laptop CPU, or a GPU smaller than an A100 (Colab's T4): 1 to 6 minutes a notebook
+               from an empty cache on 2 CPU cores; effects clearly visible.
 - ``full``     an A100-class GPU: paper-scale data and schedules.
 """
 
@@ -19,6 +19,8 @@ from typing import TypeVar
 
 import numpy as np
 import torch
+
+from .errors import InputValueError
 
 T = TypeVar("T")
 
@@ -52,8 +54,8 @@ PROFILES: dict[str, Profile] = {
                      description="CI: tiny real subsets; under a minute a notebook on 2 CPU cores, 03 and 04 "
                                  "longer (times in the README)"),
     "standard": Profile("standard", train_per_class=1000, test_per_class=None,
-                        description="laptop CPU or a small GPU: effects clearly visible; a few minutes a notebook, "
-                                    "03 and 04 longer (times in the README)"),
+                        description="laptop CPU or a small GPU: effects clearly visible; 1 to 6 minutes a notebook "
+                                    "on 2 cores (times in the README)"),
     "full": Profile("full", train_per_class=None, test_per_class=None,
                     description="A100-class GPU: paper-scale data and schedules"),
 }
@@ -114,7 +116,7 @@ def get_profile(name: str | None = None) -> Profile:
     try:
         return PROFILES[name.strip().lower()]
     except KeyError:
-        raise ValueError(
+        raise InputValueError(
             f"Unknown profile {name!r}. Choose one of {sorted(PROFILES)} "
             f"(for example start_lesson(profile='smoke') or the environment variable {PROFILE_ENV}=smoke)."
         ) from None
@@ -133,7 +135,7 @@ def seed_offset() -> int:
     if not value:
         return 0
     if not value.isdigit():
-        raise ValueError(f"{SEED_ENV} must be a whole number 0 or more (it shifts every seed), not {value!r}.")
+        raise InputValueError(f"{SEED_ENV} must be a whole number 0 or more (it shifts every seed), not {value!r}.")
     return int(value)
 
 
@@ -159,7 +161,7 @@ def precision_setting() -> str:
     """``CNNCOURSE_PRECISION``: 'auto' (what the hardware gains from), 'bf16', 'fp16' or 'fp32'."""
     value = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
     if value not in PRECISIONS:
-        raise ValueError(f"{PRECISION_ENV} must be one of {PRECISIONS}, not {value!r}.")
+        raise InputValueError(f"{PRECISION_ENV} must be one of {PRECISIONS}, not {value!r}.")
     return value
 
 
@@ -167,7 +169,7 @@ def _switch(name: str, meaning: str) -> bool:
     """An on/off environment variable: 1 on, 0 or unset off, anything else an error that says so."""
     value = os.environ.get(name, "").strip()
     if value not in ("", "0", "1"):
-        raise ValueError(f"{name} must be 1 ({meaning}) or 0 / unset; got {value!r}.")
+        raise InputValueError(f"{name} must be 1 ({meaning}) or 0 / unset; got {value!r}.")
     return value == "1"
 
 
@@ -230,6 +232,6 @@ def apply_thread_setting() -> int:
     value = os.environ.get(THREADS_ENV, "").strip()
     if value:
         if not value.isdigit() or int(value) < 1:
-            raise ValueError(f"{THREADS_ENV} must be a positive whole number of threads, not {value!r}.")
+            raise InputValueError(f"{THREADS_ENV} must be a positive whole number of threads, not {value!r}.")
         torch.set_num_threads(int(value))
     return torch.get_num_threads()

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from .data.containers import ImageData, SegmentationData
 from .data.transforms import Preprocess
+from .errors import InputTypeError, InputValueError
 from .loop import Prepare, batches
 from .metrics import accuracy
 from .precision import autocast_for
@@ -36,11 +37,11 @@ def as_tensors(data: ImageData | SegmentationData | tuple[Tensor, Tensor]) -> tu
         return data.images, data.labels
     if isinstance(data, SegmentationData):
         if data.masks is None:
-            raise ValueError(f"{data!r} has no masks, so it cannot be used for training or evaluation.")
+            raise InputValueError(f"{data!r} has no masks, so it cannot be used for training or evaluation.")
         return data.images, data.masks
     if isinstance(data, tuple) and len(data) == 2:
         return data
-    raise TypeError(f"Expected ImageData, SegmentationData or an (inputs, targets) pair; got {type(data).__name__}.")
+    raise InputTypeError(f"Expected ImageData, SegmentationData or an (inputs, targets) pair; got {type(data).__name__}.")
 
 
 @torch.no_grad()

@@ -7,6 +7,8 @@ from typing import Mapping
 
 import torch
 
+from .errors import InputValueError
+
 
 @dataclass
 class History:
@@ -27,7 +29,7 @@ class History:
     def last(self, name: str) -> float:
         """The last recorded value of epoch metric ``name`` (``"train_loss"``, ``"val_accuracy"``, ...)."""
         if name not in self.epochs:
-            raise KeyError(f"No metric {name!r} was recorded; recorded: {sorted(self.epochs)}.")
+            raise InputValueError(f"No metric {name!r} was recorded; recorded: {sorted(self.epochs)}.")
         return self.epochs[name][-1]
 
     def smoothed_loss(self, window: int = 10) -> list[float]:

@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from torch import Tensor, nn
 
+from .errors import InputValueError
 from .history import History
 from .precision import autocast_for
 from .recipes import Recipe
@@ -35,7 +36,7 @@ class TrainingRun:
         if not self.recipe.augment:
             return self.prepare
         if not hasattr(self.prepare, "augmented"):
-            raise ValueError(f"The recipe asks for augmentation, but {type(self.prepare).__name__} has no "
+            raise InputValueError(f"The recipe asks for augmentation, but {type(self.prepare).__name__} has no "
                              "augmented(); use data.Preprocess, or a recipe with augment=False.")
         return self.prepare.augmented()
 

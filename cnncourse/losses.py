@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torchvision.transforms.v2.functional import center_crop
 
-from .errors import InputShapeError
+from .errors import InputShapeError, InputValueError
 from .validate import describe
 
 
@@ -32,6 +32,6 @@ class PixelCrossEntropy:
         loss = F.cross_entropy(logits, mask, reduction="none")  # (B, h, w)
         if self.border_weights:
             if weight is None:
-                raise ValueError("border_weights=True needs targets (B, 2, H, W) that carry the weight map.")
+                raise InputValueError("border_weights=True needs targets (B, 2, H, W) that carry the weight map.")
             loss = loss * center_crop(weight, size)
         return loss.mean()

@@ -7,6 +7,7 @@ from typing import Mapping
 import torch
 from torch import nn
 
+from .errors import InputValueError
 from .recipes import Recipe
 
 
@@ -26,7 +27,7 @@ def parameter_groups(model: nn.Module, lr: float,
     unused = [prefix for prefix in multipliers
               if not any(n == prefix or n.startswith(prefix + ".") for n, _ in model.named_parameters())]
     if unused:
-        raise ValueError(f"lr_multipliers names {unused}, but the model has no parameters under that name; "
+        raise InputValueError(f"lr_multipliers names {unused}, but the model has no parameters under that name; "
                          f"its top-level parts are {[n for n, _ in model.named_children()]}.")
     return [{"params": params, "lr": lr * factor} for factor, params in groups.items()]
 
@@ -53,4 +54,4 @@ def make_schedule(optimizer: torch.optim.Optimizer, schedule: str | tuple[float,
     if isinstance(schedule, tuple):
         milestones = [int(fraction * total_steps) for fraction in schedule]
         return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
-    raise ValueError(f"Unknown schedule {schedule!r}: use None, 'cosine', 'onecycle' or a tuple of fractions.")
+    raise InputValueError(f"Unknown schedule {schedule!r}: use None, 'cosine', 'onecycle' or a tuple of fractions.")

@@ -14,6 +14,7 @@ import contextlib
 import torch
 
 from .config import PRECISIONS, precision_setting
+from .errors import InputValueError
 
 BF16_CAPABILITY = (8, 0)  # Ampere: bf16 tensor cores, and cuDNN's bf16 convolutions
 FP16_CAPABILITY = (7, 0)  # Volta: fp16 tensor cores
@@ -24,7 +25,7 @@ def bf16_pays(device: torch.device) -> bool:
     """bf16 hardware: a CUDA GPU of compute capability 8.0 or newer, or a CPU with bf16 instructions."""
     if device.type == "cuda":
         return torch.cuda.get_device_capability(device) >= BF16_CAPABILITY
-    if device.type == "cpu":
+    if device.type == "cpu":  # oneDNN's own answer; no public call gives it (get_cpu_capability says only 'AVX512')
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     return False
 
@@ -44,7 +45,7 @@ def automatic_precision(device: torch.device) -> str:
 def resolve_precision(precision: str, device: torch.device) -> str:
     """'bf16', 'fp16' or 'fp32': ``precision`` itself, or for 'auto' ``CNNCOURSE_PRECISION``, else the automatic one."""
     if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}.")
+        raise InputValueError(f"precision must be one of {PRECISIONS}; got {precision!r}.")
     if precision == "auto":
         precision = precision_setting()
     return automatic_precision(device) if precision == "auto" else precision

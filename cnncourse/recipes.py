@@ -53,11 +53,11 @@ class Recipe:
                 raise InputValueError(f"{name} must be a positive whole number; got {getattr(self, name)}.")
         if self.optimizer not in OPTIMIZERS:
             raise InputValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
-        if not self.lr > 0:
-            raise InputValueError(f"lr must be positive; got {self.lr}.")
-        if not 0 <= self.momentum < 1 or self.weight_decay < 0 or self.min_steps < 0:
-            raise InputValueError(f"momentum must lie in 0..1 (1 excluded), weight_decay and min_steps must be 0 or "
-                                  f"more; got momentum={self.momentum}, weight_decay={self.weight_decay}, "
+        if not 0 < self.lr < math.inf:
+            raise InputValueError(f"lr must be a positive finite number; got {self.lr}.")
+        if not (0 <= self.momentum < 1 and 0 <= self.weight_decay < math.inf and self.min_steps >= 0):
+            raise InputValueError(f"momentum must lie in 0..1 (1 excluded), weight_decay (finite) and min_steps must "
+                                  f"be 0 or more; got momentum={self.momentum}, weight_decay={self.weight_decay}, "
                                   f"min_steps={self.min_steps}.")
         if self.schedule not in SCHEDULES and not (isinstance(self.schedule, tuple)
                                                    and all(is_number(f) and 0 < f < 1 for f in self.schedule)):
@@ -70,7 +70,8 @@ class Recipe:
         """Whole numbers, numbers and flags where they belong: Recipe(batch_size="64") says so by name."""
         for name in ("steps", "epochs", "min_steps", "batch_size"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            if (value is not None or name in ("min_steps", "batch_size")) and (isinstance(value, bool)
+                                                                               or not isinstance(value, int)):
                 raise InputTypeError(f"{name} must be a whole number (e.g. {name}=100); got {value!r}.")
         for name in ("lr", "momentum", "weight_decay"):
             if not is_number(getattr(self, name)):
@@ -174,10 +175,10 @@ def get(name: str, profile: str | None = None) -> Recipe:
     In ``full`` with ``CNNCOURSE_PAPER=1`` a recipe with a paper's schedule (``PAPER_RECIPES``) is that schedule.
     """
     if name not in RECIPES:
-        raise KeyError(f"No recipe {name!r}; the recipes are {sorted(RECIPES)}.")
+        raise InputValueError(f"No recipe {name!r}; the recipes are {sorted(RECIPES)}.")
     profile = profile or get_profile().name
     if paper_schedules() and profile != "full":
-        raise ValueError(f"{PAPER_ENV}=1 asks for the papers' schedules, which only the full profile runs; "
+        raise InputValueError(f"{PAPER_ENV}=1 asks for the papers' schedules, which only the full profile runs; "
                          f"set CNNCOURSE_PROFILE=full or unset {PAPER_ENV}.")
     recipe = RECIPES[name][profile]
     if paper_schedules():

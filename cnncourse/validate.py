@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -27,6 +28,16 @@ def expect_whole_number(value: object, *, name: str, minimum: int) -> int:
         raise InputTypeError(f"{name} must be a whole number (e.g. {name}={max(minimum, 1)}); got {value!r}.")
     if value < minimum:
         raise InputValueError(f"{name} must be {minimum} or more; got {value}.")
+    return value
+
+
+def expect_finite_number(value: object, *, name: str, minimum: float = 0.0, strictly: bool = False) -> float:
+    """Check that ``value`` is a finite number (not a bool) of at least ``minimum`` (above it when ``strictly``)."""
+    if not is_number(value):
+        raise InputTypeError(f"{name} must be a number (e.g. {name}={minimum + 1}); got {value!r}.")
+    if not (math.isfinite(value) and (value > minimum if strictly else value >= minimum)):
+        raise InputValueError(f"{name} must be a finite number {'above' if strictly else 'of at least'} {minimum}; "
+                              f"got {value}.")
     return value
 
 

@@ -2,9 +2,11 @@
 
 import pytest
 import torch
+from torch import nn
 
 from cnncourse import models
-from cnncourse.errors import InputShapeError
+from cnncourse.models.parts import conv_norm_relu
+from cnncourse.errors import InputShapeError, InputTypeError
 
 NOT_CLASSIFIERS = ("autoencoder", "unet")  # image-to-image models, tested in their own files
 PAPER_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7}  # He et al. 2015, Table 6
@@ -31,7 +33,7 @@ def test_cifar_resnet_parameter_counts_match_the_paper(depth):
 def test_bad_depth_and_block_are_explained():
     with pytest.raises(ValueError, match="6n\\+2"):
         models.CifarResNet(21)
-    with pytest.raises(ValueError, match="block must be PlainBlock"):
+    with pytest.raises(InputTypeError, match="block must be PlainBlock"):
         models.CifarResNet(20, block="dense")
     with pytest.raises(ValueError, match="Unknown model 'resnet18'"):
         models.build_model("resnet18")
@@ -68,3 +70,26 @@ def test_record_shapes_sees_inputs_and_outputs_in_the_order_they_are_computed():
                                   [("pooled", net[1], "output"), ("conv in", net[0], "input"), ("conv", net[0], "output")])
     assert shapes == [("conv in", (1, 1, 10, 10)), ("conv", (1, 4, 8, 8)), ("pooled", (1, 4, 4, 4))]
     assert not net[0]._forward_hooks and not net[1]._forward_hooks  # the hooks are removed again
+
+
+def test_small_cnn_is_the_vgg_of_its_widths():
+    torch.manual_seed(0)
+    small = models.SmallCNN(widths=(8, 16), num_classes=3)
+    torch.manual_seed(0)
+    vgg = models.VGG([8, "M", 16, "M"], num_classes=3)
+    assert isinstance(small, models.VGG) and small.smallest_input == 4
+    assert all(torch.equal(a, b) for a, b in zip(small.state_dict().values(), vgg.state_dict().values()))
+    assert list(small.state_dict()) == list(vgg.state_dict())
+
+
+@pytest.mark.parametrize("batch_norm, kinds", [(True, [nn.Conv2d, nn.BatchNorm2d, nn.ReLU]), (False, [nn.Conv2d, nn.ReLU])])
+def test_conv_norm_relu_has_a_bias_only_without_batch_norm(batch_norm, kinds):
+    layers = conv_norm_relu(3, 8, 5, batch_norm=batch_norm)
+    assert [type(layer) for layer in layers] == kinds
+    assert (layers[0].bias is None) == batch_norm and layers[0].padding == (2, 2)
+
+
+def test_a_too_small_image_is_explained_by_every_pooling_classifier():
+    for model in (models.inception_small(), models.vgg_small(), models.small_cnn()):
+        with pytest.raises(InputShapeError, match=f"needs at least {model.smallest_input} x"):
+            model(torch.randn(1, 3, 1, 1))

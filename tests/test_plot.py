@@ -369,3 +369,21 @@ def test_a_photograph_is_sent_as_jpeg_and_a_chart_or_a_small_image_as_png():
     encoded, size = inline._as_notebook_output(photo, "image/jpeg")   # twice the pixels, shown at the figure's size
     width, height = Image.open(io.BytesIO(base64.b64decode(encoded))).size
     assert size == {"width": width // 2, "height": height // 2} and width > 1000
+
+
+def test_score_dots_keep_every_value_label_inside_its_panel():
+    scores = {"plain": (0.0864, 0.8989, 0.9468, 0.4735, 0.1782), "weighted": (0.1573, 0.8076, 0.8936, 0.4446, 0.3227),
+              "weighted, threshold 0.22": (0.1077, 0.8714, 0.9313, 0.4051, 0.2338),
+              "everything interior": (0.1990, 0.8010, 0.8895, 0.9073, 0.0)}   # 05's five panels
+    metrics = ("pixel error", "foreground IoU", "Dice", "Rand error", "membrane share")
+    rows = {name: dict(zip(metrics, values)) for name, values in scores.items()}
+    axes = plot.score_dots(rows, references={"membrane share": {"labels": 0.199}})
+    figure = axes[0].figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in axes:
+        panel = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1, f"{text.get_text()!r} runs over its panel's edge"
+    plt.close(figure)

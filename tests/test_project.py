@@ -3,6 +3,7 @@
 import ast
 import importlib.metadata
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -205,6 +206,15 @@ def test_committed_outputs_carry_no_warnings_of_the_machine_that_ran_them():
             for output in cell.get("outputs", []):
                 assert output.get("name") != "stderr", \
                     f"{path.name} cell {index} saved this on stderr: {output.get('text', '')[:120]!r}"
+
+
+def test_importing_the_course_loads_nothing_that_warns_about_the_machine():
+    """torch.utils.cpp_extension warns on import where a CUDA toolkit is installed without a GPU (Colab's CPU
+    runtime): the course imports it (through torch.utils.benchmark) only when a timing is asked for."""
+    code = ("import sys, cnncourse, cnncourse.analysis, cnncourse.widgets, cnncourse.exercises.resnet; "
+            "print('torch.utils.cpp_extension' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", "importing the course loads torch.utils.cpp_extension"
 
 
 def test_start_here_checks_the_floors_of_pyproject():

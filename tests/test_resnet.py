@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnncourse import models
-from cnncourse.errors import InputShapeError
+from cnncourse.errors import InputShapeError, InputTypeError
 from cnncourse.models.resnet import PAPER_TABLE6, BasicBlock, CifarResNet, PlainBlock, PreActBlock, Shortcut
 
 # He et al. 2015, Table 6: parameters of the CIFAR-10 ResNets (in millions, as printed) and exact counts.
@@ -139,7 +139,7 @@ def test_init_scale_multiplies_the_he_initialization() -> None:
     scaled = CifarResNet(20, init_scale=0.5)
     torch.testing.assert_close(scaled.blocks[0].conv1.weight, 0.5 * base.blocks[0].conv1.weight)
     assert abs(float(base.blocks[4].conv2.weight.detach().std()) - (2 / (32 * 9)) ** 0.5) < 0.01  # He: sqrt(2 / fan_out)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="init_scale.*above 0"):
         CifarResNet(20, init_scale=0)
 
 
@@ -153,7 +153,7 @@ def test_saturating_activations_come_with_glorot_initialization(activation: type
     assert abs(float(weight.std()) - (2 / (2 * 32 * 9)) ** 0.5) < 0.01  # Glorot: sqrt(2 / (fan_in + fan_out))
     x = torch.randn(2, 3, 32, 32)
     assert model(x).shape == (2, 10)
-    with pytest.raises(ValueError, match="nn.Tanh"):
+    with pytest.raises(InputTypeError, match="nn.Tanh"):
         CifarResNet(20, activation=nn.GELU)
 
 
@@ -183,7 +183,7 @@ def test_bad_depth_is_refused_with_the_rule(depth: int) -> None:
 
 
 def test_bad_block_type_and_bad_input_are_explained() -> None:
-    with pytest.raises(ValueError, match="PreActBlock"):
+    with pytest.raises(InputTypeError, match="PreActBlock"):
         CifarResNet(20, block="dense")
     with pytest.raises(InputShapeError, match="3 input channel"):
         models.resnet20()(torch.randn(2, 1, 32, 32))

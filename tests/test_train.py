@@ -115,6 +115,8 @@ def test_a_recipe_rejects_unknown_optimizer_schedule_and_precision():
     (dict(batch_size="64"), InputTypeError), (dict(steps=2.5), InputTypeError), (dict(steps=True), InputTypeError),
     (dict(lr=(0.1,)), InputTypeError), (dict(lr="0.1"), InputTypeError), (dict(lr=float("nan")), InputValueError),
     (dict(momentum=-0.5), InputValueError), (dict(weight_decay=-1e-4), InputValueError),
+    (dict(lr=float("inf")), InputValueError), (dict(weight_decay=float("nan")), InputValueError),
+    (dict(weight_decay=float("inf")), InputValueError), (dict(momentum=float("nan")), InputValueError),
     (dict(augment="yes"), InputTypeError), (dict(lr_multipliers=0.1), InputTypeError),
     (dict(lr_multipliers={"body": "x"}), InputTypeError), (dict(schedule=("half",)), InputValueError),
 ])
@@ -135,7 +137,7 @@ def test_every_named_recipe_exists_for_every_profile():
     for name, by_profile in recipes.RECIPES.items():
         assert set(by_profile) == set(config.PROFILES), name
         assert recipes.get(name, "smoke").total_steps(1000) <= recipes.get(name, "full").total_steps(50_000), name
-    with pytest.raises(KeyError, match="resnet-cifar"):
+    with pytest.raises(InputValueError, match="resnet-cifar"):
         recipes.get("resnet")
 
 
@@ -271,7 +273,7 @@ def test_history_round_trip():
     again = train.History.from_dict(history.to_dict())
     assert again == history and again.last("train_loss") == 2.0
     assert history.smoothed_loss(2) == [2.5, 1.5]
-    with pytest.raises(KeyError, match="recorded"):
+    with pytest.raises(InputValueError, match="recorded"):
         history.last("val_accuracy")
 
 

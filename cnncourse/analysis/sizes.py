@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.utils import benchmark
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..errors import InputTypeError, InputValueError
@@ -53,6 +52,10 @@ def forward_seconds(model: nn.Module, input_shape: tuple[int, ...], *, min_run_t
     if not min_run_time > 0:
         raise InputValueError(f"forward_seconds: min_run_time must be positive, e.g. 0.2 seconds; got {min_run_time}.")
     x = torch.zeros(input_shape, device=next(model.parameters()).device)
+    # imported here, not with the module: torch.utils.benchmark loads cpp_extension, which warns on stderr on a
+    # machine with a CUDA toolkit but no GPU (Colab's CPU runtime), in every notebook that imports the course
+    from torch.utils import benchmark
+
     timer = benchmark.Timer("model(x)", globals={"model": model, "x": x}, num_threads=torch.get_num_threads())
     with torch.inference_mode():
         return timer.blocked_autorange(min_run_time=min_run_time).median

@@ -7,8 +7,9 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
-from .containers import LUMA_WEIGHTS, ImageData
 from ..config import seeded_generator
+from ..errors import InputValueError
+from .containers import LUMA_WEIGHTS, ImageData
 
 
 # Two clearly different colours with the same luma (0.4968): a grayscale copy cannot tell them apart.
@@ -22,7 +23,7 @@ def luma(colour: tuple[float, float, float] | Tensor) -> float:
     """Brightness of an RGB colour (0..1 per channel) as a grayscale conversion sees it."""
     rgb = torch.as_tensor(colour, dtype=torch.float64)
     if rgb.shape != (3,):
-        raise ValueError(f"A colour has three values (R, G, B); got shape {tuple(rgb.shape)}.")
+        raise InputValueError(f"A colour has three values (R, G, B); got shape {tuple(rgb.shape)}.")
     return float((rgb * torch.tensor(LUMA_WEIGHTS, dtype=torch.float64)).sum())
 
 

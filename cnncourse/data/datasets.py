@@ -22,7 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from torchvision.datasets.utils import check_integrity
 
 from ..config import DATA_ENV, data_dir, tiny_run
-from ..errors import DataIntegrityError
+from ..errors import DataIntegrityError, InputValueError
 from .cache import cached_tensors, fingerprint, parse_manifest
 from .containers import ImageData, SegmentationData
 from .isbi import ISBI_CLASSES, fetch_isbi2012, isbi_files_present, missing_isbi_files, read_isbi_manifest
@@ -41,7 +41,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 def _check_split(split: str, allowed: tuple[str, ...] = ("train", "test")) -> str:
     if split not in allowed:
-        raise ValueError(f"split must be one of {allowed}, not {split!r}.")
+        raise InputValueError(f"split must be one of {allowed}, not {split!r}.")
     return split
 
 

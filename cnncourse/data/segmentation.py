@@ -13,7 +13,8 @@ from torchvision.transforms import v2
 
 from ..errors import InputShapeError
 from ..ops import mirror_pad
-from ..validate import describe
+from ..errors import InputTypeError
+from ..validate import describe, expect_finite_number, expect_whole_number
 
 ISBI2012_MEAN = 0.4948  # mean and std of the 30 training slices on a 0..1 scale
 ISBI2012_STD = 0.1726
@@ -52,6 +53,17 @@ class SegmentationAugment:
     border: int = 32  # >= the largest displacement (3 std), so the deformation never pulls in empty fill
     mean: float = ISBI2012_MEAN
     std: float = ISBI2012_STD
+
+    def __post_init__(self) -> None:
+        if self.crop_size is not None:
+            expect_whole_number(self.crop_size, name="crop_size", minimum=1)
+        if not isinstance(self.flips, bool):
+            raise InputTypeError(f"flips must be True or False; got {self.flips!r}.")
+        expect_finite_number(self.elastic_std, name="elastic_std")
+        expect_whole_number(self.elastic_grid, name="elastic_grid", minimum=2)
+        expect_whole_number(self.border, name="border", minimum=0)
+        expect_finite_number(self.mean, name="mean", minimum=-float("inf"))
+        expect_finite_number(self.std, name="std", strictly=True)
 
     def flip(self) -> v2.Compose:
         """Random left-right and up-down flips (the same for every tensor passed in one call)."""

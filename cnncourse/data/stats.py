@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from ..config import seeded_generator
-from ..errors import InputShapeError
+from ..errors import InputShapeError, InputValueError
 from ..validate import describe
 from .containers import ImageData
 from .transforms import Preprocess
@@ -59,7 +59,7 @@ def channel_stats(images: ImageData | Tensor, *, batch_size: int = 1024,
         total_sq += batch.square().sum(dim=(0, 2, 3))
         pixels += batch.numel() // channels
     if pixels == 0:
-        raise ValueError("channel_stats needs at least one image.")
+        raise InputValueError("channel_stats needs at least one image.")
     mean = total / pixels
     variance = (total_sq / pixels - mean.square()).clamp_min(0)  # float64 keeps E[x²] - E[x]² accurate here
     return ChannelStats(tuple(mean.tolist()), tuple(variance.sqrt().tolist()), len(x))
@@ -76,7 +76,7 @@ def stats_standard_error(images: ImageData | Tensor, *, chunks: int = 10, popula
     """
     x = _as_images(images)
     if chunks < 2 or len(x) < chunks:
-        raise ValueError(f"Need at least 2 chunks and one image per chunk; got {chunks} chunks for {len(x)} images.")
+        raise InputValueError(f"Need at least 2 chunks and one image per chunk; got {chunks} chunks for {len(x)} images.")
     order = torch.randperm(len(x), generator=seeded_generator(seed))
     size = len(x) // chunks
     parts = [channel_stats(x[order[i * size:(i + 1) * size]], batch_size=batch_size) for i in range(chunks)]

@@ -15,6 +15,7 @@ from scipy import ndimage
 from skimage.measure import label as connected_components
 from torch import Tensor
 
+from ..errors import InputValueError
 from .cache import cached_tensors, fingerprint
 from .containers import SegmentationData
 
@@ -57,7 +58,7 @@ def border_weight_map(mask: Tensor | np.ndarray, *, w0: float = 10.0, sigma: flo
     """
     mask_np = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
     if mask_np.ndim != 2:
-        raise ValueError(f"border_weight_map expects one mask (H, W); got shape {mask_np.shape}.")
+        raise InputValueError(f"border_weight_map expects one mask (H, W); got shape {mask_np.shape}.")
     interior = mask_np.astype(bool)
     w_membrane, w_interior = class_weights or class_balance_weights(torch.from_numpy(interior))
     reach = sigma * math.sqrt(2 * math.log(w0 * 1e5))  # where d1 + d2 > reach the border term is < 1e-5
@@ -70,7 +71,7 @@ def border_weight_map(mask: Tensor | np.ndarray, *, w0: float = 10.0, sigma: flo
 def weight_maps(data: SegmentationData, *, w0: float = 10.0, sigma: float = 5.0) -> Tensor:
     """Border-weight maps (N, H, W) of every mask in ``data`` (class weights from all its masks); cached."""
     if data.masks is None:
-        raise ValueError(f"{data!r} has no masks, so it has no weight maps.")
+        raise InputValueError(f"{data!r} has no masks, so it has no weight maps.")
     class_weights = class_balance_weights(data.masks)
     key = fingerprint(data.name, data.ids, int(data.masks.sum()), w0, sigma, class_weights)
 
@@ -84,7 +85,7 @@ def weight_maps(data: SegmentationData, *, w0: float = 10.0, sigma: float = 5.0)
 def training_targets(data: SegmentationData, weights: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """(images (N, 1, H, W) uint8, targets (N, 2, H, W) float: mask, weight) for ``fit``; weight 1 if none given."""
     if data.masks is None:
-        raise ValueError(f"{data!r} has no masks, so it cannot be used for training.")
+        raise InputValueError(f"{data!r} has no masks, so it cannot be used for training.")
     masks = data.masks.float()
     weights = torch.ones_like(masks) if weights is None else weights
     return data.images, torch.stack([masks, weights], dim=1)

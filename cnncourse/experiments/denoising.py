@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from ..baselines import TunedFilter, tuned_baselines
 from ..data.corruption import noisy_version
 from ..data.transforms import Preprocess
+from ..errors import InputValueError
 from ..evaluation import predict
 from ..metrics.image_quality import psnr
 from ..ops import to_float
@@ -84,7 +85,7 @@ def average_sweeps(sweeps: Sequence[NoiseSweep]) -> NoiseSweep:
     """The mean of several sweeps over the same levels (one per seed), with each method's std across them."""
     levels = sweeps[0].noise_levels
     if any(sweep.noise_levels != levels or sweep.psnr.keys() != sweeps[0].psnr.keys() for sweep in sweeps):
-        raise ValueError("average_sweeps needs sweeps of the same methods at the same noise levels.")
+        raise InputValueError("average_sweeps needs sweeps of the same methods at the same noise levels.")
     by_method = {name: [spread(sweep.psnr[name][i] for sweep in sweeps) for i in range(len(levels))]
                  for name in sweeps[0].psnr}
     stds = {name: [s.std for s in values] for name, values in by_method.items() if len(sweeps) > 1}

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from ..analysis.gradients import LandscapeProbe, landscape_along_gradient
 from ..config import course_seed, seed_everything
 from ..data.containers import ImageData
+from ..errors import InputValueError
 from ..evaluation import default_prepare, evaluate
 from ..loop import Prepare
 from ..recipes import Recipe
@@ -89,10 +90,10 @@ def landscape_along_training(build_model: Callable[[], nn.Module], train_data, r
     """
     steps = sorted(set(int(step) for step in probe_steps))
     if recipe.schedule is not None:
-        raise ValueError(f"landscape_along_training trains in segments: use a constant learning rate "
+        raise InputValueError(f"landscape_along_training trains in segments: use a constant learning rate "
                          f"(recipe.but(schedule=None)), not schedule={recipe.schedule!r}.")
     if not steps or steps[0] < 0:
-        raise ValueError(f"probe_steps must be step counts 0 or more, not {tuple(probe_steps)!r}.")
+        raise InputValueError(f"probe_steps must be step counts 0 or more, not {tuple(probe_steps)!r}.")
 
     def train_and_probe() -> dict[int, dict]:
         seed_everything(seed)

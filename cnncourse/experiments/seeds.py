@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
+from ..errors import InputValueError
+
 
 SEEDS = (0, 1, 2)  # the course's default: enough to see the spread, cheap enough for a laptop
 
@@ -54,14 +56,14 @@ def spread(values: Iterable[float]) -> Spread:
     """The ``Spread`` of ``values`` (at least one)."""
     values = tuple(float(v) for v in values)
     if not values:
-        raise ValueError("spread needs at least one value (one per seed).")
+        raise InputValueError("spread needs at least one value (one per seed).")
     return Spread(values)
 
 
 def below_in_every_seed(lower: Spread, higher: Spread) -> bool:
     """Whether ``lower`` is below ``higher`` seed by seed (both measured over the same seeds, in the same order)."""
     if len(lower.values) != len(higher.values):
-        raise ValueError(f"Compare spreads over the same seeds: got {len(lower.values)} and {len(higher.values)} values.")
+        raise InputValueError(f"Compare spreads over the same seeds: got {len(lower.values)} and {len(higher.values)} values.")
     return all(a < b for a, b in zip(lower.values, higher.values))
 
 

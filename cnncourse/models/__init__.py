@@ -1,5 +1,6 @@
 """Model families, one module each; variants are data (depth, block type), not copies."""
 
+from ..errors import InputValueError
 from .autoencoder import ConvAutoencoder, conv_autoencoder
 from .resnet import BasicBlock, CifarResNet, PlainBlock, PreActBlock, plain20, plain32, plain44, plain56, plain110
 from .resnet import resnet20, resnet32, resnet44, resnet56, resnet110
@@ -22,4 +23,4 @@ def build_model(name: str, **kwargs):
     try:
         return REGISTRY[name](**kwargs)
     except KeyError:
-        raise ValueError(f"Unknown model {name!r}; registered models: {sorted(REGISTRY)}.") from None
+        raise InputValueError(f"Unknown model {name!r}; registered models: {sorted(REGISTRY)}.") from None

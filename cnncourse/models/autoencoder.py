@@ -12,16 +12,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..validate import expect_image_batch
-from .parts import record_shapes
+from ..errors import InputValueError
+from ..validate import expect_image_batch, expect_whole_number
+from .parts import conv_norm_relu, record_shapes
 
 
 def basic_block(in_channels: int, out_channels: int) -> nn.Sequential:
     """3x3 conv, ReLU, 3x3 conv, ReLU; the spatial size is kept (padding 1)."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(out_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True),
-    )
+    return nn.Sequential(*conv_norm_relu(in_channels, out_channels, batch_norm=False),
+                         *conv_norm_relu(out_channels, out_channels, batch_norm=False))
 
 
 class ConvAutoencoder(nn.Module):
@@ -29,6 +28,8 @@ class ConvAutoencoder(nn.Module):
 
     def __init__(self, *, in_channels: int = 1, width: int = 16, depth: int = 2) -> None:
         super().__init__()
+        for name, value in (("in_channels", in_channels), ("width", width), ("depth", depth)):
+            expect_whole_number(value, name=name, minimum=1)
         self.in_channels, self.width, self.depth = in_channels, width, depth
         encoder: list[nn.Module] = []
         channels = in_channels
@@ -47,8 +48,8 @@ class ConvAutoencoder(nn.Module):
         expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
         factor = 2 ** self.depth
         if x.shape[-2] % factor or x.shape[-1] % factor:
-            raise ValueError(f"{type(self).__name__} with depth={self.depth} needs height and width divisible by "
-                             f"{factor}; it received {tuple(x.shape[-2:])}. Pad or crop the images.")
+            raise InputValueError(f"{type(self).__name__} with depth={self.depth} needs height and width divisible "
+                                  f"by {factor}; it received {tuple(x.shape[-2:])}. Pad or crop the images.")
         return self.encoder(x)
 
     def decode(self, code: Tensor) -> Tensor:

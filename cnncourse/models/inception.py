@@ -15,8 +15,8 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..validate import expect_image_batch
-from .parts import PooledLinearHead
+from ..validate import expect_whole_number
+from .parts import BodyAndHead, PooledLinearHead, conv_norm_relu
 
 
 class Widths(NamedTuple):
@@ -39,8 +39,7 @@ GOOGLENET_3A = Widths(c1=64, r3=96, c3=128, r5=16, c5=32, pool=32)  # Szegedy et
 
 def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int) -> nn.Sequential:
     """A same-padded conv, batch norm and ReLU."""
-    return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
-                         nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
+    return nn.Sequential(*conv_norm_relu(in_channels, out_channels, kernel_size))
 
 
 class InceptionModule(nn.Module):
@@ -79,12 +78,15 @@ CFGS: dict[str, list] = {
 }
 
 
-class InceptionNet(nn.Module):
+class InceptionNet(BodyAndHead):
     """A 3x3 stem, then the cfg's Inception modules and pools, global average pool and a linear layer."""
 
     def __init__(self, cfg: Sequence, *, in_channels: int = 3, num_classes: int = 10, stem_channels: int = 32) -> None:
         super().__init__()
+        expect_whole_number(in_channels, name="in_channels", minimum=1)
+        expect_whole_number(stem_channels, name="stem_channels", minimum=1)
         self.in_channels = in_channels
+        self.smallest_input = 2 ** sum(item == "M" for item in cfg)  # each pool halves the image
         layers: list[nn.Module] = [conv_bn_relu(in_channels, stem_channels, 3)]
         channels = stem_channels
         for item in cfg:
@@ -96,16 +98,6 @@ class InceptionNet(nn.Module):
             channels = module.out_channels
         self.features = nn.Sequential(*layers)
         self.head = PooledLinearHead(channels, num_classes)
-
-    def forward_features(self, x: Tensor) -> Tensor:
-        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__)
-        return self.features(x)  # (N, last module's width, H / 2^pools, W / 2^pools)
-
-    def forward_head(self, features: Tensor) -> Tensor:
-        return self.head(features)  # (N, num_classes)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_head(self.forward_features(x))
 
 
 def inception_small(*, in_channels: int = 3, num_classes: int = 10, **kwargs) -> InceptionNet:

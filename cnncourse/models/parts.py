@@ -1,4 +1,5 @@
-"""Parts every model family shares: the pooled linear classifier head and stage shapes recorded by hooks."""
+"""Parts every model family shares: conv-norm-ReLU layers, the body-then-head classifier with its pooled linear
+head, and stage shapes recorded by hooks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,39 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from ..validate import expect_whole_number
+from ..errors import InputValueError
+from ..validate import expect_image_batch, expect_whole_number
+
+
+def conv_norm_relu(in_channels: int, out_channels: int, kernel_size: int = 3, *, padding: int | None = None,
+                   batch_norm: bool = True) -> list[nn.Module]:
+    """A convolution (same-padded unless ``padding`` says otherwise), batch norm if asked, ReLU.
+
+    The convolution has a bias only without batch norm, whose shift would cancel it.
+    """
+    padding = kernel_size // 2 if padding is None else padding
+    layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding, bias=not batch_norm)]
+    layers += [nn.BatchNorm2d(out_channels)] if batch_norm else []
+    return layers + [nn.ReLU(inplace=True)]
+
+
+class BodyAndHead(nn.Module):
+    """A classifier in two parts, as in timm: ``forward_features`` (the convolutional body, ``features``) and
+    ``forward_head`` (pooling and the classifier, ``head``). Subclasses set ``features``, ``head``, ``in_channels``
+    and, where the body halves its input k times, ``smallest_input = 2**k``."""
+
+    in_channels: int
+    smallest_input: int = 1
+
+    def forward_features(self, x: Tensor) -> Tensor:
+        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__, smallest=self.smallest_input)
+        return self.features(x)  # (N, last width, H / 2^pools, W / 2^pools)
+
+    def forward_head(self, features: Tensor) -> Tensor:
+        return self.head(features)  # (N, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.forward_head(self.forward_features(x))
 
 
 class PooledLinearHead(nn.Sequential):
@@ -31,7 +64,7 @@ def record_shapes(model: nn.Module, x: Tensor, probes: Sequence[Probe]) -> list[
     modules: dict[int, nn.Module] = {}
     for name, module, side in probes:
         if side not in ("input", "output"):
-            raise ValueError(f"A probe records the 'input' or the 'output' of a module; got {side!r}.")
+            raise InputValueError(f"A probe records the 'input' or the 'output' of a module; got {side!r}.")
         entries.setdefault(id(module), []).append((name, side))
         modules[id(module)] = module
     shapes: list[tuple[str, tuple[int, ...]]] = []

@@ -18,9 +18,9 @@ from typing import NamedTuple
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..errors import InputValueError
-from ..validate import expect_image_batch
-from .parts import PooledLinearHead
+from ..errors import InputTypeError, InputValueError
+from ..validate import expect_finite_number, expect_image_batch, expect_whole_number
+from .parts import BodyAndHead, PooledLinearHead
 
 
 class PaperResult(NamedTuple):
@@ -113,7 +113,7 @@ class PreActBlock(PlainBlock):
         return self._after_preactivation(activated) + self.shortcut(activated)
 
 
-class CifarResNet(nn.Module):
+class CifarResNet(BodyAndHead):
     """6n+2 layers: a 3x3 conv, three stages of n blocks (16, 32, 64 filters), global pool, linear."""
 
     def __init__(self, depth: int = 20, *, block: type[PlainBlock] = BasicBlock, num_classes: int = 10,
@@ -121,18 +121,24 @@ class CifarResNet(nn.Module):
                  activation: type[nn.Module] = nn.ReLU, init_scale: float = 1.0,
                  norm_before_head: bool | None = None) -> None:
         super().__init__()
+        if isinstance(depth, bool) or not isinstance(depth, int):
+            raise InputTypeError(f"depth must be a whole number 6n+2 (20, 32, 44, 56, 110, ...); got {depth!r}.")
         if (depth - 2) % 6 or depth < 8:
             raise InputValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110, ...); got {depth}.")
         if not (isinstance(block, type) and issubclass(block, PlainBlock)):
-            raise ValueError(f"block must be PlainBlock, BasicBlock or PreActBlock (the class); got {block!r}.")
+            raise InputTypeError(f"block must be PlainBlock, BasicBlock or PreActBlock (the class); got {block!r}.")
         if activation not in INITIALIZATION:
-            raise ValueError(f"activation must be one of nn.ReLU, nn.Tanh, nn.Sigmoid (the class); got {activation!r}.")
-        if init_scale <= 0:
-            raise ValueError(f"init_scale multiplies the initialization and must be positive; got {init_scale}.")
+            raise InputTypeError(f"activation must be one of nn.ReLU, nn.Tanh, nn.Sigmoid (the class); got {activation!r}.")
+        expect_finite_number(init_scale, name="init_scale", strictly=True)  # multiplies the initialization
+        expect_whole_number(in_channels, name="in_channels", minimum=1)
+        if not (isinstance(widths, (tuple, list)) and len(widths) == 3):
+            raise InputValueError(f"widths gives the three stages' channels, e.g. widths=(16, 32, 64); got {widths!r}.")
+        for width in widths:
+            expect_whole_number(width, name="each of widths", minimum=1)
         if norm_before_head is None:  # as published: a pre-activation net ends in BN-ReLU (its last addition is bare)
             norm_before_head = block.preactivation and batch_norm
         if norm_before_head and not batch_norm:
-            raise ValueError("norm_before_head adds a BN-ReLU before the classifier; it needs batch_norm=True.")
+            raise InputValueError("norm_before_head adds a BN-ReLU before the classifier; it needs batch_norm=True.")
         self.depth, self.block, self.in_channels, self.init_scale = depth, block, in_channels, init_scale
         self.activation_class = activation
         n = (depth - 2) // 6
@@ -169,12 +175,6 @@ class CifarResNet(nn.Module):
     def forward_features(self, x: Tensor) -> Tensor:
         expect_image_batch(x, channels=self.in_channels, who=f"{type(self).__name__}-{self.depth}")
         return self.final_norm(self.blocks(self.stem(x)))  # (N, 64, H/4, W/4)
-
-    def forward_head(self, features: Tensor) -> Tensor:
-        return self.head(features)  # (N, num_classes)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_head(self.forward_features(x))
 
     def without_block(self, index: int) -> "CifarResNet":
         """A copy in which block ``index`` (0 .. 3n-1) is replaced by its shortcut (Veit et al. 2016).

@@ -15,6 +15,7 @@ import copy
 
 from torch import Tensor, nn
 
+from ..errors import InputValueError
 from .parts import PooledLinearHead
 
 
@@ -64,16 +65,16 @@ class TransferModel(nn.Module):
 def _last_linear(module: nn.Module) -> nn.Linear:
     linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
     if not linears:
-        raise ValueError(f"{type(module).__name__} has no linear layer to replace.")
+        raise InputValueError(f"{type(module).__name__} has no linear layer to replace.")
     return linears[-1]
 
 
 def transfer_model(source: nn.Module, mode: str, num_classes: int) -> TransferModel:
     """A copy of ``source.features`` with a new head for ``num_classes``, prepared for ``mode`` (see MODES)."""
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")
+        raise InputValueError(f"mode must be one of {MODES}; got {mode!r}.")
     if not hasattr(source, "features") or not hasattr(source, "head"):
-        raise ValueError(f"The source model needs .features and .head (like models.VGG); got {type(source).__name__}.")
+        raise InputValueError(f"The source model needs .features and .head (like models.VGG); got {type(source).__name__}.")
     body = copy.deepcopy(source.features)
     if mode == "scratch":
         reinitialize(body)
@@ -85,5 +86,5 @@ def transfer_model(source: nn.Module, mode: str, num_classes: int) -> TransferMo
 def lr_multipliers_for(mode: str, factor: float = PRETRAINED_LR_FACTOR) -> dict[str, float] | None:
     """The ``fit(lr_multipliers=...)`` of each mode: only fine-tuning slows down the pretrained body."""
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")
+        raise InputValueError(f"mode must be one of {MODES}; got {mode!r}.")
     return {"body": factor} if mode == "fine_tuning" else None

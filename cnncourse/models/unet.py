@@ -13,7 +13,7 @@ from torchvision.transforms.v2.functional import center_crop
 
 from ..errors import InputShapeError, InputValueError
 from ..validate import describe, expect_image_batch, expect_whole_number
-from .parts import record_shapes
+from .parts import conv_norm_relu, record_shapes
 
 PADDING_MODES = ("same", "valid")
 
@@ -22,13 +22,9 @@ class DoubleConv(nn.Sequential):
     """Two (3x3 conv, [batch norm], ReLU); each 'valid' conv trims 1 pixel from every side."""
 
     def __init__(self, in_channels: int, out_channels: int, *, padding: str, batch_norm: bool) -> None:
-        layers: list[nn.Module] = []
-        for channels in (in_channels, out_channels):
-            layers.append(nn.Conv2d(channels, out_channels, 3, padding=1 if padding == "same" else 0,
-                                    bias=not batch_norm))
-            layers += [nn.BatchNorm2d(out_channels)] if batch_norm else []
-            layers.append(nn.ReLU(inplace=True))
-        super().__init__(*layers)
+        pixels = 1 if padding == "same" else 0
+        super().__init__(*[layer for channels in (in_channels, out_channels)
+                           for layer in conv_norm_relu(channels, out_channels, padding=pixels, batch_norm=batch_norm)])
 
 
 class UNet(nn.Module):

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from torch import Tensor, nn
+from torch import nn
 
-from ..validate import expect_image_batch
-from .parts import PooledLinearHead
+from ..errors import InputValueError
+from ..validate import expect_whole_number
+from .parts import BodyAndHead, PooledLinearHead, conv_norm_relu
 
 Cfg = Sequence[int | str]
 
@@ -32,9 +33,7 @@ def make_layers(cfg: Cfg, *, in_channels: int = 3, batch_norm: bool = True) -> n
         if item == "M":
             layers.append(nn.MaxPool2d(2))  # halves H and W
             continue
-        layers.append(nn.Conv2d(channels, int(item), 3, padding=1, bias=not batch_norm))
-        layers += [nn.BatchNorm2d(int(item))] if batch_norm else []
-        layers.append(nn.ReLU(inplace=True))
+        layers += conv_norm_relu(channels, int(item), batch_norm=batch_norm)
         channels = int(item)
     return nn.Sequential(*layers)
 
@@ -45,26 +44,21 @@ def out_channels_of(cfg: Cfg, in_channels: int = 3) -> int:
     return widths[-1] if widths else in_channels
 
 
-class VGG(nn.Module):
+class VGG(BodyAndHead):
     """``features`` (the cfg's conv stacks and pools), then ``head``: global average pool, linear."""
 
     def __init__(self, cfg: Cfg, *, in_channels: int = 3, num_classes: int = 10, batch_norm: bool = True) -> None:
         super().__init__()
+        expect_whole_number(in_channels, name="in_channels", minimum=1)
+        if not any(item != "M" for item in cfg) or any(item != "M" and (isinstance(item, bool) or not isinstance(
+                item, int) or item < 1) for item in cfg):
+            raise InputValueError(f"cfg lists convolution widths (whole numbers, at least one) and 'M' for a max-pool, "
+                                  f"e.g. [32, 'M', 64, 'M']; got {list(cfg)!r}.")
         self.in_channels = in_channels
         self.smallest_input = 2 ** sum(layer == "M" for layer in cfg)  # each pool halves the image
         self.features = make_layers(cfg, in_channels=in_channels, batch_norm=batch_norm)
         width = out_channels_of(cfg, in_channels)
         self.head = PooledLinearHead(width, num_classes)
-
-    def forward_features(self, x: Tensor) -> Tensor:
-        expect_image_batch(x, channels=self.in_channels, who=type(self).__name__, smallest=self.smallest_input)
-        return self.features(x)  # (N, last width, H / 2^pools, W / 2^pools)
-
-    def forward_head(self, x: Tensor) -> Tensor:
-        return self.head(x)  # (N, num_classes)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_head(self.forward_features(x))
 
 
 def conv_stack(channels: int, *, depth: int, kernel_size: int = 3, bias: bool = False) -> nn.Sequential:

@@ -410,6 +410,12 @@ def value_table(rows: Mapping[str, Mapping[str, float]], *, label: str = "", tit
     return ax
 
 
+def _inward(value: float, low: float, high: float) -> str:
+    """How to align a value's label so that it stays inside the panel: away from the nearer edge."""
+    position = 0.5 if high == low else (value - low) / (high - low)
+    return "left" if position < 0.2 else "right" if position > 0.8 else "center"
+
+
 def score_dots(rows: Mapping[str, Mapping[str, float]], *, colours: Mapping[str, str] | None = None,
                references: Mapping[str, Mapping[str, float]] | None = None, title: str = "",
                axes: Sequence[Axes] | None = None) -> list[Axes]:
@@ -423,13 +429,16 @@ def score_dots(rows: Mapping[str, Mapping[str, float]], *, colours: Mapping[str,
         axes = plt.subplots(1, len(metrics), figsize=size, sharey=True, layout="constrained")[1]
     axes = [axes] if isinstance(axes, Axes) else list(axes)
     for ax, metric in zip(axes, metrics):
+        values = [rows[name][metric] for name in names if metric in rows[name]]
+        low, high = min(values), max(values)
         for row, name in enumerate(names):
             if metric not in rows[name]:
                 continue
             value = rows[name][metric]
             ax.scatter(value, row, s=60, zorder=3, color=(colours or {}).get(name, series_colour(row)))
-            ax.annotate(f"{value:.4f}", (value, row), xytext=(0, 8), textcoords="offset points", ha="center",
-                        fontsize=SMALL_TEXT)
+            ax.annotate(f"{value:.4f}", (value, row), xytext=(0, 8), textcoords="offset points", zorder=4,
+                        ha=_inward(value, low, high), fontsize=SMALL_TEXT,
+                        bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.85))   # over a reference line
         for label, value in (references or {}).get(metric, {}).items():
             ax.axvline(value, color="gray", linestyle="--", linewidth=1.2, zorder=1)
             ax.annotate(f"{label} ", (value, 0.02), xycoords=("data", "axes fraction"), ha="right",

@@ -224,7 +224,7 @@ def value_map(values: Tensor, *, label: str = "", title: str = "", signed: bool 
     if limit is not None and not limit > 0:
         raise InputShapeError(f"limit is the colour scale's end, a number above 0; got {limit!r}.")
     limit = limit or float(abs(x).max()) or 1.0
-    shown = ax.imshow(x, cmap="RdBu_r" if signed else "magma", vmin=-limit if signed else 0.0, vmax=limit)
+    shown = ax.imshow(x, cmap="RdBu_r" if signed else "viridis", vmin=-limit if signed else 0.0, vmax=limit)
     plt.colorbar(shown, ax=ax, shrink=0.85, label=label)
     ax.set_title(title)
     ax.set_axis_off()
