@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cnncourse import models
 from cnncourse.errors import CourseError, InputTypeError, InputValueError
 from cnncourse.recipes import Recipe
+from cnncourse.validate import is_number
 
 ANY_NUMBER = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 3), st.booleans(),
                        st.text(max_size=2), st.none())
@@ -24,19 +25,15 @@ def _raises_naming(error: type[CourseError], name: str, call) -> None:
     assert re.search(rf"\b{name}\b", str(caught.value)), f"the message should name {name}: {caught.value}"
 
 
-def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 @settings(max_examples=60, deadline=None)
 @given(name=st.sampled_from(["lr", "momentum", "weight_decay"]), value=ANY_NUMBER)
 def test_a_recipe_takes_finite_numbers_in_range_and_names_any_other(name, value):
     valid = {"lr": lambda v: 0 < v < math.inf, "momentum": lambda v: 0 <= v < 1,
              "weight_decay": lambda v: 0 <= v < math.inf}[name]
-    if _is_real(value) and valid(value):
+    if is_number(value) and valid(value):
         assert getattr(Recipe(steps=10, **{name: value}), name) == value
     else:
-        _raises_naming(InputValueError if _is_real(value) else InputTypeError, name,
+        _raises_naming(InputValueError if is_number(value) else InputTypeError, name,
                        lambda: Recipe(steps=10, **{name: value}))
 
 
@@ -99,11 +96,12 @@ def test_a_model_names_the_setting_it_cannot_build(build, name, error):
 def test_segmentation_augmentation_names_a_setting_it_cannot_use(name, value):
     from cnncourse.data.segmentation import SegmentationAugment
     whole = isinstance(value, int) and not isinstance(value, bool)
-    valid = {"elastic_std": _is_real(value) and 0 <= value < math.inf, "std": _is_real(value) and 0 < value < math.inf,
+    valid = {"elastic_std": is_number(value) and 0 <= value < math.inf,
+             "std": is_number(value) and 0 < value < math.inf,
              "border": whole and value >= 0, "crop_size": value is None or (whole and value >= 1),
              "elastic_grid": whole and value >= 2}[name]
     if valid:
         assert getattr(SegmentationAugment(**{name: value}), name) == value
     else:
-        real = whole if name in ("border", "crop_size", "elastic_grid") else _is_real(value)
+        real = whole if name in ("border", "crop_size", "elastic_grid") else is_number(value)
         _raises_naming(InputValueError if real else InputTypeError, name, lambda: SegmentationAugment(**{name: value}))
