@@ -106,6 +106,9 @@ def test_error_curves_draw_the_seed_mean_thin_for_training_bold_for_test():
     assert training.get_ydata() == pytest.approx([40, 20]) and test.get_ydata() == pytest.approx([50, 30])
     assert training.get_linewidth() < test.get_linewidth() and training.get_color() == "red"
     assert len(ax.collections) == 2  # a band per error: the range over seeds
+    training_band, test_band = ax.collections   # one colour for both: the training band hatched, the test one filled
+    assert training_band.get_hatch() and not test_band.get_hatch() and test_band.get_facecolor()[0][3] > 0
+    assert ax.get_legend().get_title().get_text() == "bands: test filled, training hatched"
     ax.figure.canvas.draw()
     assert all(tick == int(tick) for tick in ax.get_xticks())  # whole epochs
 
@@ -161,7 +164,26 @@ def test_metric_curves_shade_the_range_of_the_seeds_behind_each_run():
     top = shaded.get_paths()[0].vertices[:, 1]
     assert top.max() == pytest.approx(0.11) and top.min() == pytest.approx(0.08)
     labels = [text.get_text() for text in ax.figure.legends[0].get_texts()]
-    assert "shaded: the range of 2 seeds" in labels
+    assert "elastic: range of 2 seeds" in labels   # each band named by its run: a black run's band looks gray
+    plt.close("all")
+
+
+def test_metric_curves_write_a_far_reference_at_the_edge_instead_of_squashing_the_curves():
+    curves = {"plain": {"pixel error": [0.10, 0.09]}}
+    levels = {"pixel error": {"trivial": 0.20, "threshold": 0.095}}   # 0.20: ten times the curves' span away
+    (ax,) = plot.metric_curves([2, 25], curves, xlabel="slices", references=levels)
+    drawn = [line for line in ax.lines if line.get_label() == "threshold"]
+    assert len(drawn) == 1 and not [line for line in ax.lines if line.get_label() == "trivial"]
+    assert [text.get_text() for text in ax.texts] == ["above: trivial 0.2"]
+    assert ax.get_ylim()[1] < 0.15   # the axis stays near the curves
+    plt.close("all")
+
+
+def test_training_curves_draw_chance_as_a_solid_light_line_behind_the_curves():
+    ax = plot.training_curves({"a": History(step_loss=[2.4, 2.2])}, linestyles={"a": ":"}, chance=2.3)
+    curve, chance = ax.get_lines()
+    assert chance.get_linestyle() == "-" and chance.get_zorder() < curve.get_zorder()   # not a second dotted line
+    assert chance.get_label() == "chance (2.30)"
     plt.close("all")
 
 

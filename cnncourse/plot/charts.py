@@ -35,7 +35,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
     A run given as a list of runs (one per seed) is drawn as their median (a seed that diverged to NaN left out:
     one exploding seed would swamp a mean), with a band from the lowest to the highest seed. ``colours`` and
     ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults); ``chance`` draws
-    the value of always guessing (a loss of ln 10 for ten classes) as a dotted grey line.
+    the value of always guessing (a loss of ln 10 for ten classes) as a solid light grey line behind the curves.
     """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
@@ -64,7 +64,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
             ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
     ax.set_xlabel("training step" if per == "step" else "epoch")
     if chance is not None:
-        ax.axhline(chance, color="0.45", linestyle=":", linewidth=1.2, label=f"chance ({chance:.2f})")
+        ax.axhline(chance, color="0.7", linewidth=1.5, zorder=1, label=f"chance ({chance:.2f})")
     ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
     if logy:
         log_scale(ax, "y")
@@ -78,26 +78,31 @@ def error_curves(runs: Mapping[str, Sequence[History]], *, band: Mapping[str, Se
     """Training error (thin) and test error (bold) in % against epochs, as in He et al.'s Figure 6.
 
     The training error is the running mean over an epoch's batches, so it is drawn at the epoch's middle; the
-    test error is measured at the epoch's end. ``runs`` holds one History per seed for each net; the lines are the mean over seeds. The bands are the range
-    over ``band``'s histories of the same net where given (the course's own seeds behind a learner's run), else
-    over ``runs``.
+    test error is measured at the epoch's end. ``runs`` holds one History per seed for each net; the lines are the
+    mean over seeds. The bands are the range over ``band``'s histories of the same net where given (the course's
+    own seeds behind a learner's run), else over ``runs``: filled behind the test error, hatched behind the training
+    error, so that the two bands of one net (one colour) stay apart.
     """
     ax = axes_or_new(ax, (6, 4))
+    banded = False
     for index, (name, histories) in enumerate(runs.items()):
         colour = (colours or {}).get(name, series_colour(index))
         spread = (band or {}).get(name) or histories
-        for metric, width, kind, shift in (("train_accuracy", 1.0, "training (epoch mean)", 0.5),
-                                           ("val_accuracy", 2.5, "test", 0.0)):
+        for metric, width, kind, shift, fill in (("train_accuracy", 1.0, "training (epoch mean)", 0.5, False),
+                                                 ("val_accuracy", 2.5, "test", 0.0, True)):
             errors = 100 * (1 - np.array([h.epochs[metric] for h in histories]))  # (seeds, epochs)
             epochs = np.arange(1, errors.shape[1] + 1) - shift
             ax.plot(epochs, errors.mean(0), color=colour, linewidth=width, label=f"{name}, {kind}")
             if len(spread) > 1:
+                banded = True
                 spread_errors = 100 * (1 - np.array([h.epochs[metric] for h in spread]))
                 ax.fill_between(np.arange(1, spread_errors.shape[1] + 1) - shift, spread_errors.min(0),
-                                spread_errors.max(0), color=colour, alpha=0.15, linewidth=0)
+                                spread_errors.max(0), facecolor=to_rgba(colour, 0.15 if fill else 0.0),
+                                edgecolor=to_rgba(colour, 0.0 if fill else 0.45), hatch=None if fill else "////",
+                                linewidth=0)
     ax.set(xlabel="epoch", ylabel="error (%)", title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only: no tick at epoch 2.5
-    ax.legend()
+    ax.legend(title="bands: test filled, training hatched" if banded else None)
     return ax
 
 
@@ -229,8 +234,10 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
     """One panel per metric against ``xs``, one line per run (same colour in every panel), one legend below them.
 
     ``marks`` are x positions drawn dotted ({label: x}); ``references`` are levels drawn in gray, each label in its
-    own dashes, {metric: {label: value}}, e.g. a baseline's score; ``band`` {run: [curves of each seed]} shades the
-    range of other seeds' curves behind a run's line; ``colours`` {run: colour} give each run its role's colour.
+    own dashes, {metric: {label: value}}, e.g. a baseline's score; a level far outside a panel's curves is written
+    at the panel's top or bottom edge instead, with its value, so that it does not squash the curves into a strip.
+    ``band`` {run: [curves of each seed]} shades the range of other seeds' curves behind a run's line; ``colours``
+    {run: colour} give each run its role's colour.
     """
     metrics = list(next(iter(curves.values())))
     levels = sorted({label for by_label in (references or {}).values() for label in by_label})
@@ -243,22 +250,49 @@ def metric_curves(xs: Sequence[float], curves: Mapping[str, Mapping[str, Sequenc
             colour = (colours or {}).get(name, series_colour(index))
             ax.plot(xs, scores[metric], marker="o", color=colour, label=name)
             seeds = np.array([curve[metric] for curve in (band or {}).get(name, [])], dtype=float)
-            if len(seeds):   # one legend entry for every band; edged in its colour (a black band's tint is gray)
+            if len(seeds):   # edged in its colour (a black band's tint is gray); its own legend entry
                 ax.fill_between(xs, seeds.min(0), seeds.max(0), facecolor=to_rgba(colour, 0.15),
                                 edgecolor=to_rgba(colour, 0.5), linewidth=0.8,
-                                label=f"shaded: the range of {len(seeds)} seeds")
+                                label=f"{name}: range of {len(seeds)} seeds")
         for label, value in (marks or {}).items():
             ax.axvline(value, color="gray", linestyle=":", linewidth=1)
-            ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top")
-        for label, value in (references or {}).get(metric, {}).items():
-            ax.axhline(value, color="gray", linestyle=level_styles.get(label, "--"), linewidth=1.2, label=label)
+            ax.annotate(f" {label}", (value, 0.98), xycoords=("data", "axes fraction"), fontsize=10, va="top",
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1}, zorder=4)   # over a level
+        _reference_levels(ax, (references or {}).get(metric, {}), level_styles)
         ax.set(xlabel=xlabel, ylabel=metric, title=metric, xscale="log" if logx else "linear")
         if logx:
             ax.minorticks_off()
             ax.set_xticks(list(xs), [f"{x:g}" for x in xs])
     entries = {label: handle for ax in axes for handle, label in zip(*ax.get_legend_handles_labels())}
-    axes[0].figure.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=min(len(entries), 3))
+    columns = len(curves) if band else min(len(entries), 3)   # with bands: each run above its band
+    axes[0].figure.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=columns)
     return list(axes)
+
+
+def _reference_levels(ax: Axes, levels: Mapping[str, float], styles: Mapping[str, str | tuple]) -> None:
+    """Each level as a gray line in its own dashes; a level more than the curves' own span away from them as its
+    label and value at the top (or bottom) edge of the panel, so that it does not squash the curves."""
+    low, high = ax.dataLim.y0, ax.dataLim.y1   # the curves and bands drawn so far
+    span = max(high - low, 1e-12)
+    above, below = [], []
+    for label, value in levels.items():
+        if value > high + span:
+            above.append(f"above: {label} {value:.3g}")
+        elif value < low - span:
+            below.append(f"below: {label} {value:.3g}")
+        else:
+            ax.axhline(value, color="gray", linestyle=styles.get(label, "--"), linewidth=1.2, label=label)
+    if not (above or below):
+        return
+    bottom, top = ax.get_ylim()
+    room = {"top": 0.08 + 0.1 * len(above), "bottom": 0.08 + 0.1 * len(below)}   # axes fractions for the notes
+    height = (top - bottom) / (1 - (room["top"] if above else 0) - (room["bottom"] if below else 0))
+    bottom = bottom - room["bottom"] * height if below else bottom
+    ax.set_ylim(bottom, bottom + height)   # the curves keep their place below (or above) the notes
+    for lines, (y, align) in ((above, (0.98, "top")), (below, (0.02, "bottom"))):
+        if lines:
+            ax.text(0.98, y, "\n".join(lines), transform=ax.transAxes, ha="right", va=align, fontsize=SMALL_TEXT,
+                    color="0.3", bbox={"facecolor": "white", "edgecolor": "0.7", "pad": 3}, zorder=4)
 
 
 def bars(values: Mapping[str, float], *, errors: Mapping[str, float] | None = None,
