@@ -174,7 +174,7 @@ def test_metric_curves_write_a_far_reference_at_the_edge_instead_of_squashing_th
     (ax,) = plot.metric_curves([2, 25], curves, xlabel="slices", references=levels)
     drawn = [line for line in ax.lines if line.get_label() == "threshold"]
     assert len(drawn) == 1 and not [line for line in ax.lines if line.get_label() == "trivial"]
-    assert [text.get_text() for text in ax.texts] == ["above: trivial 0.2"]
+    assert [text.get_text() for text in ax.texts] == ["off the scale, above:\ntrivial: 0.2"]
     assert ax.get_ylim()[1] < 0.15   # the axis stays near the curves
     plt.close("all")
 

@@ -35,7 +35,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
     A run given as a list of runs (one per seed) is drawn as their median (a seed that diverged to NaN left out:
     one exploding seed would swamp a mean), with a band from the lowest to the highest seed. ``colours`` and
     ``linestyles`` map run names to a colour and a line style (runs not named keep the defaults); ``chance`` draws
-    the value of always guessing (a loss of ln 10 for ten classes) as a solid light grey line behind the curves.
+    the value of always guessing (a loss of ln 10 for ten classes) as a thin solid grey line behind the curves.
     """
     ax = axes_or_new(ax)
     runs = {histories.label or "run": histories} if isinstance(histories, History) else histories
@@ -64,7 +64,7 @@ def training_curves(histories: Mapping[str, History | Outcome | Sequence[History
             ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
     ax.set_xlabel("training step" if per == "step" else "epoch")
     if chance is not None:
-        ax.axhline(chance, color="0.7", linewidth=1.5, zorder=1, label=f"chance ({chance:.2f})")
+        ax.axhline(chance, color="0.5", linewidth=1.2, zorder=1, label=f"chance ({chance:.2f})")
     ax.set_ylabel("training loss" if per == "step" else metric.replace("_", " "))
     if logy:
         log_scale(ax, "y")
@@ -277,21 +277,21 @@ def _reference_levels(ax: Axes, levels: Mapping[str, float], styles: Mapping[str
     above, below = [], []
     for label, value in levels.items():
         if value > high + span:
-            above.append(f"above: {label} {value:.3g}")
+            above.append(f"{label}: {value:.3g}")
         elif value < low - span:
-            below.append(f"below: {label} {value:.3g}")
+            below.append(f"{label}: {value:.3g}")
         else:
             ax.axhline(value, color="gray", linestyle=styles.get(label, "--"), linewidth=1.2, label=label)
     if not (above or below):
         return
     bottom, top = ax.get_ylim()
-    room = {"top": 0.08 + 0.1 * len(above), "bottom": 0.08 + 0.1 * len(below)}   # axes fractions for the notes
+    room = {"top": 0.18 + 0.1 * len(above), "bottom": 0.18 + 0.1 * len(below)}   # axes fractions for the notes
     height = (top - bottom) / (1 - (room["top"] if above else 0) - (room["bottom"] if below else 0))
     bottom = bottom - room["bottom"] * height if below else bottom
     ax.set_ylim(bottom, bottom + height)   # the curves keep their place below (or above) the notes
-    for lines, (y, align) in ((above, (0.98, "top")), (below, (0.02, "bottom"))):
+    for lines, (y, align, where) in ((above, (0.98, "top", "above")), (below, (0.02, "bottom", "below"))):
         if lines:
-            ax.text(0.98, y, "\n".join(lines), transform=ax.transAxes, ha="right", va=align, fontsize=SMALL_TEXT,
+            ax.text(0.98, y, "\n".join([f"off the scale, {where}:", *lines]), transform=ax.transAxes, ha="right", va=align, fontsize=SMALL_TEXT,
                     color="0.3", bbox={"facecolor": "white", "edgecolor": "0.7", "pad": 3}, zorder=4)
 
 
