@@ -47,6 +47,18 @@ def is_slow(item: pytest.Item) -> bool:
             or any(item.get_closest_marker(name) for name in ("browser", "install")))
 
 
+TRANSLATIONS = Path(__file__).resolve().parent / "notebooks" / "ko"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The Korean notebooks run the English ones' code, cell for cell (tests/test_translation.py checks that), so
+    the whole suite does not execute it twice; nbval runs them when they are named (``pytest notebooks/ko``)."""
+    named = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
+    if collection_path.is_relative_to(TRANSLATIONS) and not any(path.is_relative_to(TRANSLATIONS) for path in named):
+        return True
+    return None
+
+
 class NotebookScheduling(LoadScopeScheduling):
     """Each notebook's nbval cells and its JupyterLab tests go to one worker, which runs them in order (the cells
     share one kernel, and JupyterLab reuses the checkpoints the nbval kernel saved); every other test on its own."""

@@ -35,3 +35,7 @@ class UndescribableError(CourseError, TypeError):
 
 class WeightsUnavailableError(CourseError, FileNotFoundError):
     """Pretrained weights are neither in the local cache nor allowed to be downloaded."""
+
+
+class TranslationError(CourseError, ValueError):
+    """A translation catalog cannot translate its notebook: a message missing, untranslated or out of date."""

@@ -32,8 +32,9 @@ def setup_cell_source() -> str:
 # Set-up: use the course package from this repository, or install it (Colab, a fresh machine).
 import importlib.util, pathlib, sys
 if importlib.util.find_spec("cnncourse") is None:
-    if (pathlib.Path.cwd().parent / "cnncourse").is_dir():
-        sys.path.insert(0, str(pathlib.Path.cwd().parent))
+    course = [folder for folder in pathlib.Path.cwd().parents[:2] if (folder / "cnncourse").is_dir()]
+    if course:   # opened from notebooks/ or from a translation's notebooks/<language>/
+        sys.path.insert(0, str(course[0]))
     else:
         %pip install -q "{install_requirement()}"
         importlib.invalidate_caches()

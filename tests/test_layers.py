@@ -18,7 +18,7 @@ FLOORS = [
     {"baselines", "checkpoints", "evaluation"},
     {"callbacks", "stored_results"},
     {"analysis", "train"},
-    {"course_runs", "environment", "experiments", "notebook_setup"},
+    {"course_runs", "environment", "experiments", "notebook_setup", "translation"},
     {"exercises", "plot"},
     {"benchmark", "lesson", "robustness", "study", "widgets"},
     {"cost"},  # the study's cell timing

@@ -125,14 +125,14 @@ def test_notebooks_are_numbered_and_start_with_the_setup_cell():
 
 def test_every_notebook_code_cell_is_valid_python():
     """A syntax error in a cell fails here in a second, not minutes into nbval, the tiny full path and the browser."""
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in COMMITTED_NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             if cell.cell_type == "code":
                 python = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
                 try:
-                    compile(python, f"{path.name} cell {index}", "exec")
+                    compile(python, f"{path.relative_to(ROOT)} cell {index}", "exec")
                 except SyntaxError as error:
-                    raise AssertionError(f"{path.name} cell {index}: {error}") from None
+                    raise AssertionError(f"{path.relative_to(ROOT)} cell {index}: {error}") from None
 
 
 def test_notebook_code_lines_fit_the_course_width():
@@ -151,16 +151,20 @@ def test_the_setup_cell_installs_the_release_of_this_version():
     assert install_requirement() == f"cnncourse @ git+{REPOSITORY}@v{version}" and f"@v{version}\"" in setup_cell_source()
 
 
+# the lessons and their Korean edition (generated, executed and committed like them)
+COMMITTED_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
+
+
 def test_committed_notebooks_keep_no_progress_bar_widgets():
     """A finished progress bar saved as a widget reads as "0%| | 0/400" without a kernel: strip it before committing."""
     bar = re.compile(r"\d+%\|")
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in COMMITTED_NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 shown = data.get("text/plain", "")
                 assert not ("application/vnd.jupyter.widget-view+json" in data and bar.search(shown)), \
-                    f"{path.name} cell {index} keeps a progress bar: {shown[:60]!r}"
+                    f"{path.relative_to(ROOT)} cell {index} keeps a progress bar: {shown[:60]!r}"
 
 
 # a user's or this machine's own folders, as they would appear in a saved output (system folders such as /usr are
@@ -176,13 +180,13 @@ def shown_text(output: dict) -> str:
 
 def test_committed_outputs_show_no_folder_of_the_machine_that_ran_them():
     """A learner compares the saved outputs with their own: the home folder is written ~, no user's folder appears."""
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in COMMITTED_NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             for output in cell.get("outputs", []):
                 text = shown_text(output)
                 found = MACHINE_PATH.search(text)
                 context = text[max(0, found.start() - 40):found.end() + 40] if found else ""
-                assert found is None, f"{path.name} cell {index} shows this machine's folder: {context!r}"
+                assert found is None, f"{path.relative_to(ROOT)} cell {index} shows this machine's folder: {context!r}"
 
 
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2705\u274C]")   # drawn as empty boxes without an emoji font
@@ -190,10 +194,10 @@ EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2705\u274C]")   # drawn as empty box
 
 def test_no_notebook_text_or_saved_output_needs_an_emoji_font():
     """The site and CI have only text fonts (DejaVu, Nanum): exercise feedback marks itself with ✔ and ✘."""
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in COMMITTED_NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             found = EMOJI.search(cell.source + "".join(map(shown_text, cell.get("outputs", []))))
-            assert found is None, f"{path.name} cell {index} holds {found.group()!r}, which needs an emoji font"
+            assert found is None, f"{path.relative_to(ROOT)} cell {index} holds {found.group()!r}, which needs an emoji font"
     for feedback in (correct("right"), wrong("not quite")):
         assert not EMOJI.search(feedback._repr_markdown_()), feedback._repr_markdown_()
 
@@ -201,11 +205,11 @@ def test_no_notebook_text_or_saved_output_needs_an_emoji_font():
 def test_committed_outputs_carry_no_warnings_of_the_machine_that_ran_them():
     """Nothing on stderr: a library's warning about that machine (torch: "No CUDA runtime is found", where a CUDA
     toolkit is installed without a GPU) is not what a learner sees; a lesson that means to show a warning prints it."""
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in COMMITTED_NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             for output in cell.get("outputs", []):
                 assert output.get("name") != "stderr", \
-                    f"{path.name} cell {index} saved this on stderr: {output.get('text', '')[:120]!r}"
+                    f"{path.relative_to(ROOT)} cell {index} saved this on stderr: {output.get('text', '')[:120]!r}"
 
 
 def test_importing_the_course_loads_nothing_that_warns_about_the_machine():
@@ -263,11 +267,12 @@ def test_the_notes_are_quoted_as_written():
 def test_formulas_in_the_prose_are_latex():
     """One way to write maths in the lessons: $...$ (typeset in JupyterLab, Colab and on the site)."""
     plain_maths = re.compile(r"sqrt\(|√|⌊|⌋|C_in|C_out|·|\^\{|\^\d|_\{|²|η|‖")
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in COMMITTED_NOTEBOOKS:
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
             if cell.cell_type != "markdown":
                 continue
             text = re.sub(r"\$\$.*?\$\$", "", cell.source, flags=re.S)
             text = re.sub(r"`[^`]*`", "", re.sub(r"\$[^$\n]+\$", "", text))
+            text = re.sub("(?<=[\uac00-\ud7a3])·(?=[\uac00-\ud7a3])", "", text)   # Korean's middle dot between words
             found = plain_maths.search(text)
-            assert found is None, f"{path.name} cell {index}: a formula in plain text: {text[found.start() - 30:found.end() + 30]!r}"
+            assert found is None, f"{path.relative_to(ROOT)} cell {index}: a formula in plain text: {text[found.start() - 30:found.end() + 30]!r}"

@@ -71,5 +71,6 @@ def test_two_builds_into_two_folders_share_no_sources(tmp_path, monkeypatch):
     for name in ("a", "b"):
         site.build(tmp_path / name / "html")
     sources = [argv[-2] for argv in calls]
-    assert sources == [str(tmp_path / name / "html-source") for name in ("a", "b")]
+    assert sources == [str(tmp_path / name / folder) for name in ("a", "b") for folder in ("html-source", "html-ko-source")]
+    assert [argv[-1] for argv in calls][:2] == [str(tmp_path / "a" / "html"), str(tmp_path / "a" / "html" / "ko")]
     assert all((Path(source) / "index.md").is_file() for source in sources)

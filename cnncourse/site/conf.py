@@ -35,3 +35,16 @@ html_theme_options = {
     "launch_buttons": {"colab_url": "https://colab.research.google.com"},
 }
 html_show_sourcelink = False
+
+TITLES = {"ko": "cnncourse 한국어판"}
+
+
+def localize(app, config) -> None:
+    """A translation's site (``-D language=ko``): its lessons' notebooks are those of notebooks/<language>."""
+    if config.language != "en":
+        config.html_theme_options = {**config.html_theme_options, "path_to_docs": f"notebooks/{config.language}"}
+        config.html_title = TITLES.get(config.language, f"cnncourse ({config.language})")
+
+
+def setup(app) -> None:
+    app.connect("config-inited", localize)

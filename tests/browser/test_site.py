@@ -1,8 +1,10 @@
-"""The course website: built from the committed notebooks, then every page opened in headless Chromium.
+"""The course website: built from the committed notebooks, then every page opened in headless Chromium, in English
+and in Korean (the folder ko/).
 
 Each page must load every image, request nothing from outside the site (it must work offline), have
 internal links that resolve, typeset its maths, and show no error marker and no raw widget placeholder.
-A picture of each page lands in test-artifacts/site/<page>.png.
+A Korean page must be in Korean, with its Hangul drawn by a font. A picture of each page lands in
+test-artifacts/site/<page>.png.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urldefrag
@@ -18,7 +21,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CNNCOURSE_ARTIFACTS", ROOT / "test-artifacts")) / "site"
-PAGES = ["index"] + sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PAGES = [f"{folder}{name}" for folder in ("", "ko/") for name in ["index", *LESSONS]]
 ERROR_MARKERS = ["Traceback (most recent call last)", "VBox(children=", "HBox(children=", "Loading widget"]
 
 pytestmark = pytest.mark.browser
@@ -80,7 +84,7 @@ def test_page_is_complete_offline(page, site, name):
 
     broken = page.evaluate("Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
     assert not broken, f"{name}: images that did not load: {broken[:5]}"
-    if name != "index":
+    if not name.endswith("index"):
         assert page.locator("div.cell_output img").count() > 0, f"{name}: the lesson shows no figure"
 
     links = {urldefrag(href)[0] for href in page.evaluate("Array.from(document.links).map(a => a.href)")
@@ -101,18 +105,33 @@ def test_page_is_complete_offline(page, site, name):
 
     text = page.inner_text("body")
     assert page.locator(".system-message").count() == 0, f"{name}: the page shows a build error message"
-    if name == "index":  # the course map leads to the lessons
+    if name.endswith("index"):  # the course map leads to the lessons
         assert page.locator('a[href="04_resnet_degradation.html"]').count() > 0, "the course map has no links"
     for marker in ERROR_MARKERS:
         assert marker not in text, f"{name}: the page shows {marker!r}"
     if name.startswith(("01", "06")):  # the key-term tables: Korean text must be on the page
         assert "정규화" in text or "오토인코더" in text
+    assert page.locator("a.language-switch").count() == 1, f"{name}: no link to the page in the other language"
+    if name.startswith("ko/"):
+        assert len(re.findall("[\uac00-\ud7a3]", text)) > 200, f"{name}: the Korean page is not in Korean"
+        assert page.evaluate(HANGUL_DRAWN), f"{name}: Hangul is drawn as empty boxes: no font has it"
 
     hidden = page.evaluate(HIDDEN_CODE)
     assert not hidden, f"{name}: code or output lines run past the column and are hidden: {hidden[:3]}"
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name.replace('/', '-')}.png"), full_page=True)
+
+
+# whether the page's font draws a Hangul syllable differently from a code point that no font has (an empty box)
+HANGUL_DRAWN = """(() => {
+    const canvas = document.createElement('canvas'); canvas.width = canvas.height = 48;
+    const context = canvas.getContext('2d');
+    context.font = '32px ' + getComputedStyle(document.body).fontFamily;
+    const draw = character => { context.clearRect(0, 0, 48, 48); context.fillText(character, 4, 36);
+                                return context.getImageData(0, 0, 48, 48).data.join(); };
+    return draw('한') !== draw(String.fromCodePoint(0x378));
+})()"""
 
 
 # the start of every code or output block whose lines run past its box (what a reader would have to scroll to)
@@ -133,13 +152,14 @@ def test_a_lesson_fits_a_phone_screen(browser, site, name):
         phone.close()
 
 
-def test_lesson_pages_offer_download_and_colab(page, site):
-    open_page(page, f"{site}04_resnet_degradation.html")
+@pytest.mark.parametrize("folder", ["", "ko/"])
+def test_lesson_pages_offer_download_and_colab(page, site, folder):
+    open_page(page, f"{site}{folder}04_resnet_degradation.html")
     html = page.content()
     assert "_sources/04_resnet_degradation.ipynb" in html, "the page should offer its notebook for download"
     assert page.locator('a[href$="_sources/04_resnet_degradation.ipynb"][download]').count() > 0, \
         "the notebook link should download the file, not show its JSON"
     text = page.inner_text("article")
     assert "NBVAL_CHECK_OUTPUT" not in text and "find_spec(" not in text, "the page shows test machinery"
-    assert ("colab.research.google.com/github/cnncourse/cnncourse/blob/main/notebooks/04_resnet_degradation.ipynb"
-            in html), "the page should open its notebook in Colab"
+    assert (f"colab.research.google.com/github/cnncourse/cnncourse/blob/main/notebooks/{folder}04_resnet_degradation"
+            ".ipynb" in html), "the page should open its notebook, in its language, in Colab"
