@@ -117,7 +117,9 @@ def update(notebook: Path, language: str) -> Catalog:
     path = catalog_path(notebook, language)
     if path.exists():
         catalog = read_catalog(path, language)
-        catalog.update(template, update_header_comment=False, update_creation_date=False)
+        created = catalog.creation_date
+        catalog.update(template, update_header_comment=False)
+        catalog.creation_date = created   # its own date kept: an update that changes no message changes no byte
     else:
         catalog = new_catalog(notebook, language)
         catalog.update(template, no_fuzzy_matching=True)
