@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import io
-import os
 import re
 import sys
 from pathlib import Path
@@ -28,6 +26,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from markdown_it import MarkdownIt
 
+from .data.cache import atomic_path
 from .errors import TranslationError
 from .version import __version__
 
@@ -92,12 +91,8 @@ def read_catalog(path: Path, language: str) -> Catalog:
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a catalog whole or not at all: a half-written file never replaces a good one."""
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, ignore_obsolete=True, include_previous=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".po.partial")
-    partial.write_bytes(buffer.getvalue())
-    os.replace(partial, path)
+    with atomic_path(path) as partial, partial.open("wb") as file:
+        write_po(file, catalog, width=0, ignore_obsolete=True, include_previous=True)
 
 
 def new_catalog(notebook: Path, language: str | None = None) -> Catalog:
@@ -219,10 +214,8 @@ def build(notebook: Path, language: str, *, run: bool = True, rerun: bool = Fals
         done = "executed"
     else:
         done = "written without outputs"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".ipynb.partial")
-    nbformat.write(translated, partial)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        nbformat.write(translated, partial)
     return done
 
 

@@ -66,7 +66,7 @@ def test_an_edited_paragraph_turns_fuzzy_and_a_new_one_untranslated(tmp_path):
     assert catalog.get("Gone soon.") is None
     with pytest.raises(TranslationError, match="untranslated|fuzzy"):
         translation.translate(path, "ko")
-    assert not list(tmp_path.rglob("*.partial"))
+    assert not list(tmp_path.rglob("*.part"))
 
 
 def test_a_translation_replaces_the_prose_and_copies_the_code(tmp_path):
