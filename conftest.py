@@ -47,38 +47,53 @@ def is_slow(item: pytest.Item) -> bool:
             or any(item.get_closest_marker(name) for name in ("browser", "install")))
 
 
-TRANSLATIONS = Path(__file__).resolve().parent / "notebooks" / "ko"
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """The Korean notebooks run the English ones' code, cell for cell (tests/test_translation.py checks that), so
-    the whole suite does not execute it twice; nbval runs them when they are named (``pytest notebooks/ko``)."""
-    named = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
-    if collection_path.is_relative_to(TRANSLATIONS) and not any(path.is_relative_to(TRANSLATIONS) for path in named):
-        return True
-    return None
+def scope_of(nodeid: str) -> str:
+    """What one worker runs together, in order: a notebook's nbval cells, those of its translations (notebooks/ko/,
+    the same file name) and its JupyterLab tests (the cells share one kernel, and the translation and JupyterLab
+    reuse the checkpoints the English notebook's kernel saved); every other test on its own."""
+    path = nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        return Path(path).stem
+    in_jupyterlab = re.fullmatch(r".*test_jupyterlab\.py::\w+\[(\w+)\]", nodeid)
+    return in_jupyterlab.group(1) if in_jupyterlab else nodeid
 
 
 class NotebookScheduling(LoadScopeScheduling):
-    """Each notebook's nbval cells and its JupyterLab tests go to one worker, which runs them in order (the cells
-    share one kernel, and JupyterLab reuses the checkpoints the nbval kernel saved); every other test on its own."""
+    """pytest-xdist's scheduling by ``scope_of``."""
 
     def _split_scope(self, nodeid: str) -> str:
-        path = nodeid.split("::")[0]
-        if path.endswith(".ipynb"):
-            return Path(path).stem
-        in_jupyterlab = re.fullmatch(r".*test_jupyterlab\.py::\w+\[(\w+)\]", nodeid)
-        return in_jupyterlab.group(1) if in_jupyterlab else nodeid
+        return scope_of(nodeid)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log) -> NotebookScheduling:
     return NotebookScheduling(config, log)
 
 
+# The longest work first, so that the two workers finish together rather than one waiting while the other runs a
+# long test that came last (seconds of one worker in CI, 2 cores, 2026-12-07; a notebook's with its JupyterLab run)
+LONGEST_FIRST = ("04_resnet_degradation",  # 527
+                 "tests/test_full_path.py::test_the_full_profile_runs_at_tiny_size[05]",  # 492
+                 "03_vgg_transfer_learning",  # 331
+                 "05_unet_cell_segmentation",  # 234
+                 "tests/test_fresh_install.py::test_the_oldest_versions_the_package_accepts_pass_the_quick_tests",  # 226
+                 "tests/test_full_path.py::test_the_full_profile_runs_at_tiny_size[04]",  # 198
+                 "tests/test_fresh_install.py::test_readme_commands_work_in_a_fresh_virtual_environment")  # 157
+
+
+def running_order(item: pytest.Item) -> int:
+    """Where an item goes: the longest work first (by ``scope_of``); the site's browser tests last."""
+    scope = scope_of(item.nodeid)
+    if scope in LONGEST_FIRST:
+        return LONGEST_FIRST.index(scope)
+    return len(LONGEST_FIRST) + (item.get_closest_marker("browser") is not None)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark what is slow (``pytest -m "not slow"`` leaves it out); browser tests last, so that JupyterLab reuses
-    the checkpoints that the nbval kernels saved."""
+    """Mark what is slow (``pytest -m "not slow"`` leaves it out) and put the items in running order; a notebook's
+    nbval cells keep theirs, and its JupyterLab test, in the same worker, runs after them (it reuses the checkpoints
+    that the nbval kernel saved)."""
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: the rest keep their order
+    items.sort(key=running_order)

@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from .config import cache_dir, data_dir, get_profile, gpu_class, pick_device, profile_reason, shown_path
 from .data.status import dataset_status
+from .language import say
 
 MINIMUM_PYTHON = (3, 10)
 INSTALL_HINT = 'pip install -e ".[test]"  (from the course folder)'
@@ -65,8 +66,8 @@ def check_packages() -> list[Check]:
     """Every package the course requires, in at least the version it requires."""
     floors = required_packages()
     if floors is None:
-        return [Check("packages", True, "the course is used from its folder, not installed: versions not checked",
-                      f"to check them: {INSTALL_HINT}")]
+        return [Check("packages", True, say("the course is used from its folder, not installed: versions not checked"),
+                      say("to check them: {install}", install=INSTALL_HINT))]
     return [check_package(name, minimum) for name, minimum in floors.items()]
 
 
@@ -75,16 +76,19 @@ def check_package(name: str, minimum: str) -> Check:
     try:
         version = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
-        return Check(name, False, "not installed", f"install it: pip install '{name}>={minimum}' or {INSTALL_HINT}")
+        return Check(name, False, say("not installed"), say("install it: pip install '{name}>={minimum}' or {install}",
+                                                             name=name, minimum=minimum, install=INSTALL_HINT))
     if Version(version) < Version(minimum):
-        return Check(name, False, f"{version} (need {minimum} or newer)", f"upgrade it: pip install -U '{name}>={minimum}'")
+        return Check(name, False, say("{version} (need {minimum} or newer)", version=version, minimum=minimum),
+                     say("upgrade it: pip install -U '{name}>={minimum}'", name=name, minimum=minimum))
     return Check(name, True, version)
 
 
 def check_python() -> Check:
     version = platform.python_version()
     if sys.version_info[:2] < MINIMUM_PYTHON:
-        return Check("python", False, f"{version} (need 3.10 or newer)", "install Python 3.10+ (or use Colab)")
+        return Check("python", False, say("{version} (need {minimum} or newer)", version=version, minimum="3.10"),
+                     say("install Python 3.10+ (or use Colab)"))
     return Check("python", True, version)
 
 
@@ -95,9 +99,10 @@ def check_device() -> Check:
     if device.type == "mps":
         return Check("device", True, "Apple GPU (MPS)")
     threads = torch.get_num_threads()
-    return Check("device", True, f"CPU, {threads} thread(s), {os.cpu_count()} core(s)",
-                 "no GPU: the 'standard' profile is sized for a laptop CPU; on Colab a GPU runtime (the T4) runs "
-                 "it faster")
+    return Check("device", True,
+                 say("CPU, {threads} thread(s), {cores} core(s)", threads=threads, cores=os.cpu_count()),
+                 say("no GPU: the 'standard' profile is sized for a laptop CPU; on Colab a GPU runtime (the T4) runs "
+                     "it faster"))
 
 
 def check_cache() -> Check:
@@ -109,12 +114,13 @@ def check_cache() -> Check:
         probe.write_text("ok")
         probe.unlink()
     except OSError as error:
-        return Check("cache", False, f"{shown} is not writable ({error})",
-                     "set CNNCOURSE_CACHE to a folder you can write to")
+        return Check("cache", False, say("{folder} is not writable ({error})", folder=shown, error=error),
+                     say("set CNNCOURSE_CACHE to a folder you can write to"))
     free_gb = shutil.disk_usage(folder).free / 1e9
     if free_gb < 1:
-        return Check("cache", False, f"{shown}: only {free_gb:.1f} GB free", "free some disk space (about 1 GB)")
-    return Check("cache", True, f"{shown} ({free_gb:.0f} GB free)")
+        return Check("cache", False, say("{folder}: only {free_gb:.1f} GB free", folder=shown, free_gb=free_gb),
+                     say("free some disk space (about 1 GB)"))
+    return Check("cache", True, say("{folder} ({free_gb:.0f} GB free)", folder=shown, free_gb=free_gb))
 
 
 def check_environment() -> list[Check]:
@@ -125,10 +131,12 @@ def check_environment() -> list[Check]:
     checks.append(Check("profile", True, f"{profile.name}: {profile.description}", profile_reason()))
     folder = data_dir()
     if folder is None:
-        checks.append(Check("data folder", True, "CNNCOURSE_DATA not set: datasets come from the cache or are downloaded"))
+        checks.append(Check("data folder", True,
+                            say("CNNCOURSE_DATA not set: datasets come from the cache or are downloaded")))
     elif not folder.is_dir():
-        checks.append(Check("data folder", False, f"CNNCOURSE_DATA={shown_path(folder)} does not exist",
-                            "correct the path, or unset CNNCOURSE_DATA to download the data instead"))
+        checks.append(Check("data folder", False,
+                            say("CNNCOURSE_DATA={folder} does not exist", folder=shown_path(folder)),
+                            say("correct the path, or unset CNNCOURSE_DATA to download the data instead")))
     else:
         checks.append(Check("data folder", True, shown_path(folder)))
     checks.append(check_cache())
@@ -141,6 +149,6 @@ def report(checks: list[Check] | None = None) -> str:
     """The checks as text, with a closing sentence."""
     checks = check_environment() if checks is None else checks
     problems = [check for check in checks if not check.ok]
-    ending = ("Everything the course needs is in place." if not problems else
-              f"{len(problems)} thing(s) to fix: see the lines marked FIX.")
+    ending = (say("Everything the course needs is in place.") if not problems else
+              say("{count} thing(s) to fix: see the lines marked FIX.", count=len(problems)))
     return "\n".join(map(str, checks)) + "\n\n" + ending

@@ -14,7 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import config
+from .language import say, to_translate
 from .plot.style import use_course_style
+
+
+SETTINGS_LINE = {   # one thread or several
+    False: to_translate("seeds from {seed} ({seed_env} shifts them), {threads} CPU threads for torch ({threads_env}), "
+                        "the course's figure style"),
+    True: to_translate("seeds from {seed} ({seed_env} shifts them), {threads} CPU thread for torch ({threads_env}), "
+                       "the course's figure style")}
 
 
 @dataclass(frozen=True)
@@ -29,8 +37,8 @@ class Session:
     def __str__(self) -> str:
         return (f"profile: {self.profile.name} ({self.profile.description})\n"
                 f"  {self.profile_reason}\n"
-                f"seeds from {self.seed} ({config.SEED_ENV} shifts them), {self.threads} CPU thread"
-                f"{'s' if self.threads != 1 else ''} for torch ({config.THREADS_ENV}), the course's figure style")
+                + say(SETTINGS_LINE[self.threads == 1], seed=self.seed, seed_env=config.SEED_ENV,
+                      threads=self.threads, threads_env=config.THREADS_ENV))
 
 
 def start_lesson(seed: int = 0, *, profile: str | None = None) -> Session:

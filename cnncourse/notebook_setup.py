@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from .language import LANGUAGE_ENV
 from .version import __version__
 
 REPOSITORY = "https://github.com/cnncourse/cnncourse"
@@ -26,11 +27,13 @@ def install_requirement(version: str = __version__) -> str:
     return f"cnncourse @ git+{REPOSITORY}@v{version}"
 
 
-def setup_cell_source() -> str:
-    """The set-up cell's code."""
+def setup_cell_source(language: str | None = None) -> str:
+    """The set-up cell's code; a translated notebook's (``language``) also sets the language the package speaks."""
+    speaks = (f'import os\nos.environ.setdefault("{LANGUAGE_ENV}", "{language}")   # what the package says, in this '
+              "notebook's language\n") if language else ""
     return f'''\
 # Set-up: use the course package from this repository, or install it (Colab, a fresh machine).
-import importlib.util, pathlib, sys
+{speaks}import importlib.util, pathlib, sys
 if importlib.util.find_spec("cnncourse") is None:
     course = [folder for folder in pathlib.Path.cwd().parents[:2] if (folder / "cnncourse").is_dir()]
     if course:   # opened from notebooks/ or from a translation's notebooks/<language>/

@@ -1,21 +1,29 @@
 """The course in another language: notebooks generated from the English ones and one gettext catalog each.
 
-    python -m cnncourse.translation update     # each catalog follows its English notebook
+    python -m cnncourse.translation update     # each catalog follows its English notebook, and the package's its code
     python -m cnncourse.translation build      # notebooks/ko/*.ipynb from the English notebooks and the catalogs
 
 The English notebooks are the source. Each paragraph of a markdown cell is one message of its notebook's catalog,
-``notebooks/locale/<language>/LC_MESSAGES/<notebook>.po`` (gettext's format: any PO editor opens it). ``update``
-adds a new paragraph untranslated and marks a changed one fuzzy, its earlier translation kept to revise.
-``build`` copies every code cell, replaces each paragraph by its translation, and executes the notebook where its
-code changed, so that its outputs come from a real run (the checkpoint cache makes that quick after the English
-run); where only text changed, the outputs of the previous build stay. It refuses a catalog with a message
-missing, untranslated or fuzzy. Nobody edits a generated notebook by hand.
+``notebooks/locale/<language>/LC_MESSAGES/<notebook>.po`` (gettext's format: any PO editor opens it), and so is each
+string the code shows the learner (an assert's message, a print's words: context ``code``, placeholders kept).
+``update`` adds a new message untranslated and marks a changed one fuzzy, its earlier translation kept to revise.
+``build`` copies every code cell with its strings translated, replaces each paragraph by its translation, gives
+the set-up cell the notebook's language (``CNNCOURSE_LANG``), and executes the notebook where its code changed, so
+that its outputs come from a real run (the checkpoint cache makes that quick after the English run); where only
+text changed, the outputs of the previous build stay. It refuses a catalog with a message missing, untranslated or
+fuzzy. Nobody edits a generated notebook by hand.
+
+What the package itself says (exercise feedback, the explorers' labels: every message given to ``say``,
+``correct``, ``wrong`` or ``to_translate``) is the package's catalog, ``cnncourse/locale/<language>/LC_MESSAGES/
+cnncourse.po``, which ``update`` also keeps in step and compiles to the ``.mo`` file that ``language.say`` reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
+import io
 import re
 import sys
 from pathlib import Path
@@ -23,16 +31,23 @@ from pathlib import Path
 import nbformat
 from babel import Locale
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from markdown_it import MarkdownIt
 
+from .code_strings import has_words, placeholder_problem, placeholders, replace_strings, shown_strings
 from .data.cache import atomic_path
 from .errors import TranslationError
+from .language import DOMAIN, LOCALE
+from .notebook_setup import setup_cell_source
 from .version import __version__
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+PACKAGE = Path(__file__).resolve().parent
+NOTEBOOKS = PACKAGE.parent / "notebooks"
 LANGUAGES = ("ko",)
+MESSAGE_FUNCTIONS = ("say", "correct", "wrong", "to_translate")  # the package's calls whose first argument is a message
 HANGUL = re.compile("[\uac00-\ud7a3]")
+CODE = "code"  # the context of a message that is a string in a code cell
 FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -84,6 +99,12 @@ def messages_of(notebook: Path) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def code_messages_of(notebook: Path) -> dict[str, bool]:
+    """Every string the code cells show the learner (the set-up cell's aside), in order, each once: is it an f-string?"""
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"][1:]
+    return {shown.text: shown.formatted for cell in cells for shown in shown_strings(cell.source)}
+
+
 def read_catalog(path: Path, language: str) -> Catalog:
     with path.open("rb") as file:
         return read_po(file, locale=language)
@@ -95,51 +116,120 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
         write_po(file, catalog, width=0, ignore_obsolete=True, include_previous=True)
 
 
-def new_catalog(notebook: Path, language: str | None = None) -> Catalog:
+def new_catalog(what: str, language: str | None = None) -> Catalog:
+    """An empty catalog of ``what`` ("notebook 01_normalization.ipynb, one message per paragraph")."""
     return Catalog(locale=language, project="cnncourse", version=__version__, fuzzy=False,
                    header_comment=f"# {Locale.parse(language).english_name if language else 'The'} text of the cnncourse "
-                                  f"notebook {notebook.name}, one message per paragraph.\n"
-                                  "# Kept in step with it by `python -m cnncourse.translation update`.",
+                                  f"{what}.\n# Kept in step with it by `python -m cnncourse.translation update`.",
                    msgid_bugs_address="https://github.com/cnncourse/cnncourse/issues",
                    last_translator="cnncourse", language_team="cnncourse")
 
 
-def update(notebook: Path, language: str) -> Catalog:
-    """The notebook's catalog made to follow it: new paragraphs untranslated, changed ones fuzzy, gone ones dropped."""
-    template = new_catalog(notebook)
-    for message in messages_of(notebook):
-        template.add(message)
-    path = catalog_path(notebook, language)
+def _follow(template: Catalog, path: Path, language: str, what: str) -> Catalog:
+    """The catalog at ``path`` made to follow ``template``: new messages untranslated, changed ones fuzzy, gone ones
+    dropped; written."""
     if path.exists():
         catalog = read_catalog(path, language)
         created = catalog.creation_date
         catalog.update(template, update_header_comment=False)
         catalog.creation_date = created   # its own date kept: an update that changes no message changes no byte
     else:
-        catalog = new_catalog(notebook, language)
+        catalog = new_catalog(what, language)
         catalog.update(template, no_fuzzy_matching=True)
+    for message in catalog:   # an earlier English is kept only while it is needed: to revise a fuzzy translation
+        message.user_comments = []   # (babel writes a long one back as wrapped comments, which would pile up)
+        if not message.fuzzy:
+            message.previous_id = ()
     write_catalog(catalog, path)
     return catalog
 
 
-def problems(catalog: Catalog, notebook: Path) -> list[str]:
-    """What keeps a catalog from translating its notebook: each message missing, untranslated, fuzzy or not
-    translated into the language's script."""
-    messages = messages_of(notebook)
-    found = []
-    for message in messages:
-        entry = catalog.get(message)
-        if entry is None:
-            found.append(f"missing: {message[:60]!r}")
-        elif not entry.string:
-            found.append(f"untranslated: {message[:60]!r}")
-        elif entry.fuzzy:
-            found.append(f"fuzzy (its English changed): {message[:60]!r}")
-        elif catalog.locale.language == "ko" and is_prose(message) and not HANGUL.search(entry.string):
-            found.append(f"no Hangul in the translation of {message[:60]!r}")
-        elif rendered_marks(entry.string) != rendered_marks(message):
-            found.append(f"bold, italics, code or links drawn differently from the English in {message[:60]!r}")
+def _flags(formatted: bool) -> tuple[str, ...]:
+    return ("python-brace-format",) if formatted else ()
+
+
+def update(notebook: Path, language: str) -> Catalog:
+    """The notebook's catalog made to follow it: new paragraphs untranslated, changed ones fuzzy, gone ones dropped."""
+    what = f"notebook {notebook.name}, one message per paragraph and per string its code shows"
+    template = new_catalog(what)
+    for message in messages_of(notebook):
+        template.add(message)
+    for message, formatted in code_messages_of(notebook).items():
+        template.add(message, context=CODE, flags=_flags(formatted))
+    return _follow(template, catalog_path(notebook, language), language, what)
+
+
+def package_messages() -> dict[str, bool]:
+    """Every message the package gives to ``say``, ``correct``, ``wrong`` or ``to_translate``: a template with
+    placeholders (filled with values where it is said)?"""
+    found: dict[str, bool] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MESSAGE_FUNCTIONS
+                    and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value):
+                message = node.args[0].value
+                found[message] = found.get(message, False) or bool(node.keywords) or bool(placeholders(message))
     return found
+
+
+def package_catalog_path(language: str) -> Path:
+    return LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def compiled(catalog: Catalog) -> bytes:
+    """The catalog as gettext's ``.mo`` file (translated, not fuzzy, messages only)."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def update_package(language: str) -> Catalog:
+    """The package's catalog made to follow its messages, as ``update`` does a notebook's, and compiled to ``.mo``."""
+    what = "package: what its code says to the learner (exercise feedback, the explorers' labels)"
+    template = new_catalog(what)
+    for message, formatted in package_messages().items():
+        template.add(message, flags=_flags(formatted))
+    path = package_catalog_path(language)
+    catalog = _follow(template, path, language, what)
+    with atomic_path(path.with_suffix(".mo")) as partial:
+        partial.write_bytes(compiled(read_catalog(path, language)))
+    return catalog
+
+
+def package_problems(catalog: Catalog) -> list[str]:
+    """What keeps the package's catalog from translating what the package says: as ``problems`` for a notebook."""
+    return [problem for message, formatted in package_messages().items()
+            if (problem := _problem(catalog, message, formatted, context=None))]
+
+
+def problems(catalog: Catalog, notebook: Path) -> list[str]:
+    """What keeps a catalog from translating its notebook: each message missing, untranslated, fuzzy, not
+    translated into the language's script, drawn differently (prose) or with other placeholders (code)."""
+    found = [problem for message in messages_of(notebook) if (problem := _problem(catalog, message, None))]
+    found += [problem for message, formatted in code_messages_of(notebook).items()
+              if (problem := _problem(catalog, message, formatted))]
+    return found
+
+
+def _problem(catalog: Catalog, message: str, formatted: bool | None, context: str | None = CODE) -> str | None:
+    """What is wrong with one message's translation (``formatted`` None: a paragraph; else a string with or
+    without placeholders, in ``context``)."""
+    context = None if formatted is None else context
+    entry, where = catalog.get(message, context=context), "" if formatted is None else "code "
+    if entry is None:
+        return f"{where}missing: {message[:60]!r}"
+    if not entry.string:
+        return f"{where}untranslated: {message[:60]!r}"
+    if entry.fuzzy:
+        return f"{where}fuzzy (its English changed): {message[:60]!r}"
+    words = is_prose(message) if formatted is None else has_words(message, formatted)
+    if catalog.locale.language == "ko" and words and not HANGUL.search(entry.string):
+        return f"no Hangul in the translation of {where}{message[:60]!r}"
+    if formatted is None and rendered_marks(entry.string) != rendered_marks(message):
+        return f"bold, italics, code or links drawn differently from the English in {message[:60]!r}"
+    if formatted is not None and (problem := placeholder_problem(message, entry.string, formatted)):
+        return f"the translation of code {message[:60]!r}: {problem}"
+    return None
 
 
 def translate(notebook: Path, language: str) -> nbformat.NotebookNode:
@@ -155,11 +245,14 @@ def translate(notebook: Path, language: str) -> nbformat.NotebookNode:
                                f"{found[0]}. Run `python -m cnncourse.translation update` and translate what it "
                                "marks (untranslated or fuzzy).")
     translated = copy.deepcopy(nbformat.read(notebook, as_version=4))
+    strings = {message: catalog.get(message, context=CODE).string for message in code_messages_of(notebook)}
+    setup = next(cell for cell in translated.cells if cell.cell_type == "code")
     for cell in translated.cells:
         if cell.cell_type == "markdown":
             cell.source = "\n\n".join(catalog.get(paragraph).string for paragraph in paragraphs(cell.source))
         else:
             cell.outputs, cell.execution_count = [], None
+            cell.source = setup_cell_source(language) if cell is setup else replace_strings(cell.source, strings)
     translated.metadata.pop("widgets", None)
     translated.metadata["cnncourse"] = {"language": language, "source": f"../{notebook.name}"}
     return translated
@@ -228,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun", action="store_true",
                         help="build: execute every notebook again (after a change to the package's outputs)")
     args = parser.parse_args(argv)
+    if args.command == "update" and not args.notebooks:
+        left = package_problems(update_package(args.language))
+        print(f"{package_catalog_path(args.language)}: {len(package_messages())} messages, {len(left)} to translate")
     for notebook in args.notebooks or english_notebooks():
         if args.command == "update":
             catalog = update(notebook, args.language)

@@ -152,7 +152,7 @@ def test_check_colour_edge_filter():
     only_red = check_colour_edge_filter(torch.stack([sobel, torch.zeros(3, 3), torch.zeros(3, 3)]))
     assert not only_red and "gray edge" in only_red.message
     colour_blob = check_colour_edge_filter(torch.stack([torch.ones(3, 3), -torch.ones(3, 3), torch.zeros(3, 3)]))
-    assert not colour_blob and "flat red" in colour_blob.message and "sum to zero" in colour_blob.message
+    assert not colour_blob and "flat area lit in R alone" in colour_blob.message and "sum to zero" in colour_blob.message
     horizontal = torch.tensor(KERNELS["horizontal edges (Sobel y)"])
     across = check_colour_edge_filter(torch.stack([horizontal, -horizontal, torch.zeros(3, 3)]))
     assert not across and "0 on a vertical edge between red" in across.message

@@ -11,14 +11,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cnncourse"
 
 FLOORS = [
     {"errors"},
-    {"validate", "version"},
-    {"config", "ops"},
+    {"code_strings", "language", "validate", "version"},
+    {"config", "notebook_setup", "ops"},
     {"data", "history", "precision", "recipes"},
     {"by_hand", "losses", "loop", "metrics", "models", "optim"},
     {"baselines", "checkpoints", "evaluation"},
     {"callbacks", "stored_results"},
     {"analysis", "train"},
-    {"course_runs", "environment", "experiments", "notebook_setup", "translation"},
+    {"course_runs", "environment", "experiments", "translation"},
     {"exercises", "plot"},
     {"benchmark", "lesson", "robustness", "study", "widgets"},
     {"cost"},  # the study's cell timing

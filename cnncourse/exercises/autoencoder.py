@@ -22,25 +22,29 @@ def check_add_noise(add_noise: Callable[[Tensor, float], Tensor] | None) -> Feed
     try:
         noisy = add_noise(images.clone(), noise_std)
     except Exception as error:  # the learner's code: report any failure instead of raising
-        return wrong(f"add_noise raised {type(error).__name__}: {error}")
+        return wrong("add_noise raised {error_type}: {error}", error_type=type(error).__name__, error=error)
     if not isinstance(noisy, Tensor) or noisy.shape != images.shape:
         shape = tuple(noisy.shape) if isinstance(noisy, Tensor) else type(noisy).__name__
-        return wrong(f"add_noise must return a tensor of the input's shape {tuple(images.shape)}; it returned {shape}.")
+        return wrong("add_noise must return a tensor of the input's shape {images_shape}; it returned "
+                     "{shape}.", images_shape=tuple(images.shape), shape=shape)
     if not noisy.is_floating_point():
         return wrong("the result is an integer tensor: scale the images to float 0..1 (divide by 255) first.")
     if float(noisy.max()) > 1.0 + 1e-6 or float(noisy.min()) < -1e-6:
         if float(noisy.max()) > 2:
             return wrong("the result is on the 0..255 scale: divide by 255 before adding the noise.")
-        return wrong(f"values run from {float(noisy.min()):.2f} to {float(noisy.max()):.2f}: clip the result to "
-                     "0..1 (torch.clamp), since an image cannot be darker than black or brighter than white.")
+        return wrong("values run from {noisy_min:.2f} to {noisy_max:.2f}: clip the result to 0..1 "
+                     "(torch.clamp), since an image cannot be darker than black or brighter than white.",
+                     noisy_min=float(noisy.min()), noisy_max=float(noisy.max()))
     measured = float((noisy[:, :, 8:] - 128 / 255).std())
     if measured < noise_std / 20:
-        return wrong(f"the noise has std {measured:.4f}, far below {noise_std}: it looks as if the noise was "
-                     "added to 0..255 values before scaling, which makes it 255 times weaker.")
+        return wrong("the noise has std {measured:.4f}, far below {noise_std}: it looks as if the noise was "
+                     "added to 0..255 values before scaling, which makes it 255 times weaker.",
+                     measured=measured, noise_std=noise_std)
     if abs(measured - noise_std) > 0.1 * noise_std:
-        return wrong(f"the noise has std {measured:.3f} on mid-grey pixels, but it should be {noise_std}: "
-                     "multiply torch.randn_like(images) by noise_std.")
-    return correct(f"noise of std {measured:.3f} (asked {noise_std}) on 0..1 images, clipped to 0..1.")
+        return wrong("the noise has std {measured:.3f} on mid-grey pixels, but it should be {noise_std}: "
+                     "multiply torch.randn_like(images) by noise_std.", measured=measured, noise_std=noise_std)
+    return correct("noise of std {measured:.3f} (asked {noise_std}) on 0..1 images, clipped to 0..1.",
+                   measured=measured, noise_std=noise_std)
 
 
 def check_bottleneck_size(answer: int | None) -> Feedback:
@@ -59,7 +63,8 @@ def check_bottleneck_size(answer: int | None) -> Feedback:
     if answer == 16 * 7 * 7:
         return wrong("784 is the bottleneck of the lesson's model (width 16, depth 2, 28x28); this one has "
                      "width 32 and depth 3 on 32x32 images.")
-    return wrong(f"{answer} is not it: build the model and print model.encode(torch.zeros(1, 1, 32, 32)).shape.")
+    return wrong("{answer} is not it: build the model and print model.encode(torch.zeros(1, 1, 32, "
+                 "32)).shape.", answer=answer)
 
 
 def check_psnr_of_noise(answer: float | None) -> Feedback:
@@ -69,7 +74,7 @@ def check_psnr_of_noise(answer: float | None) -> Feedback:
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return wrong(f"the answer should be a number of dB; got {type(answer).__name__}.")
+        return wrong("the answer should be a number of dB; got {answer_type}.", answer_type=type(answer).__name__)
     expected = 10 * math.log10(1.0 / 0.1 ** 2)  # data range 1, mean squared error = variance of the noise
     if abs(value - expected) < 0.1:
         return correct("the mean squared error of the noise is its variance, 0.01, so PSNR = 10 log10(1 / 0.01) "
@@ -79,5 +84,5 @@ def check_psnr_of_noise(answer: float | None) -> Feedback:
                      "variance is 0.1 squared.")
     if abs(value - 10 * math.log10(255 ** 2 / 0.01)) < 0.5:
         return wrong("that uses a data range of 255, but the images and the noise are on the 0..1 scale.")
-    return wrong(f"{value:g} dB is not it. PSNR = 10 log10(data_range^2 / MSE), and the MSE of the noise is "
-                 "its variance.")
+    return wrong("{value:g} dB is not it. PSNR = 10 log10(data_range^2 / MSE), and the MSE of the noise is "
+                 "its variance.", value=value)

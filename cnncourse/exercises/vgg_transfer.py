@@ -20,20 +20,22 @@ def check_stacked_weights(answer: object) -> Feedback:
     if answer is None:
         return wrong("give a pair (stacked_3x3_weights, single_7x7_weights) of whole numbers.")
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return wrong(f"give a pair of two numbers, e.g. (1000, 2000); got {answer!r}.")
+        return wrong("give a pair of two numbers, e.g. (1000, 2000); got {answer!r}.", answer=answer)
     stacked, single = answer
     c = EXERCISE_CHANNELS
     want_stacked, want_single = 3 * 9 * c * c, 49 * c * c
     if (stacked, single) == (want_stacked, want_single):
-        return correct(f"{stacked:,} versus {single:,}: the stack needs {single / stacked:.2f}x fewer weights "
-                       "for the same 7x7 view, and has two more ReLUs.")
+        return correct("{stacked:,} versus {single:,}: the stack needs {ratio:.2f}x fewer weights "
+                       "for the same 7x7 view, and has two more ReLUs.",
+                       stacked=stacked, single=single, ratio=single / stacked)
     if stacked == 9 * c * c:
         return wrong("the stack has three layers, and each one has its own 3x3xCxC kernel.")
     if stacked == 3 * 9 * c or single == 49 * c:
         return wrong("each output channel has a kernel for every input channel: count C x C kernels, not C.")
     if stacked != want_stacked:
-        return wrong(f"the stack's count {stacked} is off: each layer has kernel height x width x in x out weights.")
-    return wrong(f"the single 7x7 count {single} is off: it has 7 x 7 x in x out weights.")
+        return wrong("the stack's count {stacked} is off: each layer has kernel height x width x in x out "
+                     "weights.", stacked=stacked)
+    return wrong("the single 7x7 count {single} is off: it has 7 x 7 x in x out weights.", single=single)
 
 
 def check_receptive_field(answer: object) -> Feedback:
@@ -42,16 +44,16 @@ def check_receptive_field(answer: object) -> Feedback:
     if answer is None:
         return wrong("give the receptive field as one whole number of input pixels.")
     if answer == want:
-        return correct(f"{want} pixels: after the pool each step of a 3x3 kernel spans 2 input pixels, "
-                       "so the last two convolutions add 4 pixels each.")
+        return correct("{want} pixels: after the pool each step of a 3x3 kernel spans 2 input pixels, so the "
+                       "last two convolutions add 4 pixels each.", want=want)
     if answer == 1 + 2 + 2 + 1 + 2 + 2:
         return wrong("after the 2x2 pool, neighbouring outputs are 2 input pixels apart: a 3x3 kernel there "
                      "widens the field by (3 - 1) x 2, not by 2.")
     if answer == 9:
         return wrong("four 3x3 convolutions alone already give 9; the pool both adds to the field and doubles "
                      "the step of every later layer.")
-    return wrong(f"{answer} is not it. Start at 1 and, layer by layer, add (kernel - 1) x jump, where jump is "
-                 "the product of the strides so far.")
+    return wrong("{answer} is not it. Start at 1 and, layer by layer, add (kernel - 1) x jump, where jump is "
+                 "the product of the strides so far.", answer=answer)
 
 
 def _holds_weights_of(body: nn.Module, source_features: nn.Module) -> bool:
@@ -77,8 +79,9 @@ def check_feature_extractor(model: object, source: nn.Module) -> Feedback:
     if head_trainable == 0:
         return wrong("everything is frozen: the new head must still learn, or nothing is trained at all.")
     if body_trainable > 0:
-        return wrong(f"{body_trainable:,} parameters of the pretrained body still train: that is fine-tuning. "
-                     "Feature extraction freezes the whole body.")
+        return wrong("{body_trainable:,} parameters of the pretrained body still train: that is fine-tuning. "
+                     "Feature extraction freezes the whole body.", body_trainable=body_trainable)
     if head_trainable != head_total:
         return wrong("part of the head is frozen: the new head must be trained completely.")
-    return correct(f"only the head's {head_trainable:,} parameters train; the body's features are reused as they are.")
+    return correct("only the head's {head_trainable:,} parameters train; the body's features are reused as "
+                   "they are.", head_trainable=head_trainable)

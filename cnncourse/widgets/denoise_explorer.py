@@ -20,7 +20,8 @@ from ..data.corruption import noisy_version
 from ..experiments import denoise
 from ..metrics.image_quality import psnr
 from ..plot import before_after
-from .explorer_box import ExplorerBox, figure_png, saved_figure
+from ..language import say
+from .explorer_box import LABEL_STYLE, ExplorerBox, figure_png, saved_figure
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,9 @@ class DenoiseView:
     psnr: dict[str, float]  # the same names except "clean"
 
     def psnr_text(self) -> str:
-        """One line: the PSNR of every restored image against the clean one."""
+        """One line, in the learner's language: the PSNR of every restored image against the clean one."""
         parts = [f"{name}: {value:.2f} dB" for name, value in self.psnr.items()]
-        return f"noise std {self.noise_std:.2f} | PSNR " + " | ".join(parts)
+        return say("noise std {noise_std:.2f} | PSNR ", noise_std=self.noise_std) + " | ".join(parts)
 
     def figure(self) -> Figure:
         """The images side by side, each titled with its PSNR."""
@@ -72,9 +73,10 @@ def denoise_explorer(images: Tensor, model: nn.Module, filters: Mapping[float, T
     levels = sorted(filters)
     step = round(levels[1] - levels[0], 6) if len(levels) > 1 else 0.05
     noise_slider = widgets.FloatSlider(value=noise_std, min=levels[0], max=levels[-1], step=step,
-                                       description="noise std", continuous_update=False, readout_format=".2f")
-    image_picker = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="test image",
-                                     continuous_update=False)
+                                       description=say("noise std"), continuous_update=False, readout_format=".2f",
+                                       style=LABEL_STYLE)
+    image_picker = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description=say("test image"),
+                                     continuous_update=False, style=LABEL_STYLE)
     psnr_label = widgets.Label()
     panels = widgets.Image(format="png")
     box = ExplorerBox([widgets.HBox([noise_slider, image_picker]), psnr_label, panels])

@@ -22,6 +22,7 @@ from ..plot.inline import picture
 
 # the saved picture's resolution: that of the course's figures (100 dpi, sent at twice the pixels, "retina")
 SAVED_DPI = 200
+LABEL_STYLE = {"description_width": "initial"}  # a control's label as wide as its words, in any language
 
 
 class ExplorerBox(widgets.VBox):

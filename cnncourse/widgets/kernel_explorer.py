@@ -17,9 +17,10 @@ from torch import Tensor
 
 from ..by_hand import KERNELS, channel_responses, preset_kernel
 from ..errors import InputShapeError, InputValueError
+from ..language import say
 from ..plot.style import SMALL_TEXT, capped_width
 from ..validate import describe
-from .explorer_box import ExplorerBox, figure_png, saved_figure
+from .explorer_box import LABEL_STYLE, ExplorerBox, figure_png, saved_figure
 
 CHANNEL_NAMES = ("R", "G", "B")
 CHANNEL_CHOICES = ("R+G+B", "R", "G", "B")  # which input channels the kernel is applied to
@@ -113,9 +114,11 @@ class KernelExplorer:
 
     def __init__(self, image: Tensor, preset: str = "vertical edges (Sobel x)") -> None:
         self.image = image
-        self.preset = widgets.Dropdown(options=list(KERNELS), value=preset, description="preset")
+        self.preset = widgets.Dropdown(options=list(KERNELS), value=preset, description=say("preset"),
+                                       style=LABEL_STYLE)
         self.cells = [widgets.FloatText(value=0.0, step=0.5, layout=widgets.Layout(width="70px")) for _ in range(9)]
-        self.channels = widgets.ToggleButtons(options=list(CHANNEL_CHOICES), value="R+G+B", description="channels")
+        self.channels = widgets.ToggleButtons(options=list(CHANNEL_CHOICES), value="R+G+B",
+                                              description=say("channels"), style=LABEL_STYLE)
         self.summary = widgets.Label(value="")
         self.summary.add_class("cnncourse-kernel-summary")
         self.picture = widgets.Image(format="png")

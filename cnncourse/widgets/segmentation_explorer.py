@@ -16,12 +16,13 @@ from PIL import Image
 from torch import Tensor
 
 from ..errors import InputShapeError
+from ..language import say
 from ..metrics.segmentation import segmentation_scores, threshold_probabilities
 from ..plot.images import threshold_panels
 from ..plot.inline import JPEG_QUALITY
 from ..plot.style import FALSE_MEMBRANE, MISSED_MEMBRANE, PREDICTED_MEMBRANE
 from ..validate import describe
-from .explorer_box import ExplorerBox, saved_figure
+from .explorer_box import LABEL_STYLE, ExplorerBox, saved_figure
 
 
 
@@ -86,15 +87,15 @@ def segmentation_explorer(images: Tensor, probabilities: Tensor, masks: Tensor, 
     the model ``name``."""
 
     ids = tuple(range(len(images))) if ids is None else tuple(ids)
-    slice_slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="slice #",
-                                     continuous_update=False)
-    threshold_slider = widgets.FloatSlider(value=threshold, min=0.05, max=0.95, step=0.05, description="threshold",
-                                           continuous_update=False)
+    slice_slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description=say("slice #"),
+                                     continuous_update=False, style=LABEL_STYLE)
+    threshold_slider = widgets.FloatSlider(value=threshold, min=0.05, max=0.95, step=0.05,
+                                           description=say("threshold"), continuous_update=False, style=LABEL_STYLE)
     picture = widgets.Image(format="jpeg", layout=widgets.Layout(width="100%"))
     metrics = widgets.Label()
-    legend = widgets.HTML((f"{name}. " if name else "") + "left: predicted membranes in yellow · middle: P(interior) · "
-                          "right: errors (vermillion = missed membrane, sky blue = membrane where the label says "
-                          "interior)")
+    legend = widgets.HTML((f"{name}. " if name else "") + say(
+        "left: predicted membranes in yellow · middle: P(interior) · right: errors (vermillion = missed membrane, "
+        "sky blue = membrane where the label says interior)"))
 
     def update(_=None) -> None:
         index = slice_slider.value
