@@ -66,6 +66,7 @@ class NotebookScheduling(LoadScopeScheduling):
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log) -> NotebookScheduling:
+    config.option.loadscopereorder = False  # pytest-xdist 3.6+ would put the scopes of most items first: ours decide
     return NotebookScheduling(config, log)
 
 
