@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from .checkpoints import load_checkpoint, save_checkpoint
 from .history import History
+from .language import say
 from .loop import Callback, LoopState
 from .recipes import Recipe
 
@@ -74,13 +75,16 @@ class LengthAnnouncer(Callback):
         recipe, epochs = self.recipe, self.total_steps * self.recipe.batch_size / self.num_examples
         device = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else self.device.type
         minutes = remaining_seconds / 60
-        length = f"about {minutes:.0f} min" if minutes >= 2 else f"about {remaining_seconds:.0f} s"
-        said = (f"{self.label}: {self.total_steps:,} steps of {recipe.batch_size} images ({epochs:.1f} epochs of "
-                f"{self.num_examples:,}), {recipe.precision} on {device}: {length} more at the speed of steps "
-                f"{self.start_step + 1}-{self.start_step + self.timed_steps}.")
+        length = (say("about {minutes:.0f} min", minutes=minutes) if minutes >= 2 else
+                  say("about {seconds:.0f} s", seconds=remaining_seconds))
+        said = say("{label}: {steps:,} steps of {batch_size} images ({epochs:.1f} epochs of {examples:,}), {precision} "
+                   "on {device}: {length} more at the speed of steps {first}-{last}.", label=self.label,
+                   steps=self.total_steps, batch_size=recipe.batch_size, epochs=epochs, examples=self.num_examples,
+                   precision=recipe.precision, device=device, length=length, first=self.start_step + 1,
+                   last=self.start_step + self.timed_steps)
         if self.resumable:
-            said += (f" Saved every {RESUME_EVERY_SECONDS / 60:.0f} min: running the cell again after an interruption "
-                     "continues from there.")
+            said += " " + say("Saved every {minutes:.0f} min: running the cell again after an interruption continues "
+                              "from there.", minutes=RESUME_EVERY_SECONDS / 60)
         return said
 
     def _now(self) -> float:

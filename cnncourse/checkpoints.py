@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from .config import cache_dir, get_profile
 from .data.cache import atomic_path, discard, fingerprint, load_tensors, save_atomic
 from .errors import CacheFileError, UndescribableError
+from .language import say
 from .version import __version__
 
 
@@ -144,9 +145,9 @@ def note_other_code(folder: Path) -> None:
     others = list(folder.glob("*.pt"))  # no marker: written before markers existed, by other code too
     if others:
         size = sum(path.stat().st_size for path in others) / 1e6
-        warnings.warn(f"The {len(others)} checkpoints in {folder} ({size:.0f} MB) were trained by another version of "
-                      "the course's training code: they are not reused, and models train anew. Delete them to free "
-                      "the space.", stacklevel=3)
+        warnings.warn(say("The {count} checkpoints in {folder} ({size_mb:.0f} MB) were trained by another version of "
+                          "the course's training code: they are not reused, and models train anew. Delete them to "
+                          "free the space.", count=len(others), folder=folder, size_mb=size), stacklevel=3)
     with atomic_path(marker) as temporary:
         temporary.write_text(current)
 

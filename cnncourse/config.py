@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .errors import InputValueError
+from .language import say, to_translate
 
 T = TypeVar("T")
 
@@ -44,6 +45,10 @@ class Profile:
     test_per_class: int | None
     description: str
 
+    def describe(self) -> str:
+        """The description in the learner's language (``CNNCOURSE_LANG``)."""
+        return say(self.description)
+
     def choose(self, *, smoke: T, standard: T, full: T) -> T:
         """Pick the value for this profile: ``steps = profile.choose(smoke=40, standard=400, full=64_000)``."""
         return {"smoke": smoke, "standard": standard, "full": full}[self.name]
@@ -51,13 +56,13 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", train_per_class=300, test_per_class=100,
-                     description="CI: tiny real subsets; under a minute a notebook on 2 CPU cores, 03 and 04 "
-                                 "longer (times in the README)"),
+                     description=to_translate("CI: tiny real subsets; under a minute a notebook on 2 CPU cores, "
+                                              "03 and 04 longer (times in the README)")),
     "standard": Profile("standard", train_per_class=1000, test_per_class=None,
-                        description="laptop CPU or a small GPU: effects clearly visible; 1 to 6 minutes a notebook "
-                                    "on 2 cores (times in the README)"),
+                        description=to_translate("laptop CPU or a small GPU: effects clearly visible; 1 to 6 "
+                                                 "minutes a notebook on 2 cores (times in the README)")),
     "full": Profile("full", train_per_class=None, test_per_class=None,
-                    description="A100-class GPU: paper-scale data and schedules"),
+                    description=to_translate("A100-class GPU: paper-scale data and schedules")),
 }
 
 _active: Profile | None = None
@@ -94,19 +99,20 @@ def default_profile_name() -> str:
 
 
 def profile_reason() -> str:
-    """Why the active profile is the one in use, and how to ask for another."""
+    """Why the active profile is the one in use, and how to ask for another (in the learner's language)."""
     if _active is not None:
-        return (f"chosen in this session (start_lesson(profile={_active.name!r}) or set_profile); set_profile(None) "
-                "goes back to the default")
+        return say("chosen in this session (start_lesson(profile='{name}') or set_profile); set_profile(None) goes "
+                   "back to the default", name=_active.name)
     if os.environ.get(PROFILE_ENV, "").strip():
-        return f"chosen with {PROFILE_ENV}={os.environ[PROFILE_ENV].strip()}"
+        return say("chosen with {variable}={value}", variable=PROFILE_ENV, value=os.environ[PROFILE_ENV].strip())
     if not torch.cuda.is_available():
-        return (f"the default without a CUDA GPU; start_lesson(profile='smoke') or {PROFILE_ENV}=smoke for a quick "
-                "look; the papers' scale ('full') wants an A100-class GPU")
+        return say("the default without a CUDA GPU; start_lesson(profile='smoke') or {variable}=smoke for a quick "
+                   "look; the papers' scale ('full') wants an A100-class GPU", variable=PROFILE_ENV)
     if gpu_runs_full():
-        return (f"the default on {gpu_class()}; {PAPER_ENV}=1 trains with the papers' exact schedules (hours)")
-    return (f"the default on {gpu_class()}: smaller than an A100, where the papers' scale ('full') would take "
-            f"hours; ask for it with {PROFILE_ENV}=full or start_lesson(profile='full')")
+        return say("the default on {gpu}; {variable}=1 trains with the papers' exact schedules (hours)",
+                   gpu=gpu_class(), variable=PAPER_ENV)
+    return say("the default on {gpu}: smaller than an A100, where the papers' scale ('full') would take hours; ask "
+               "for it with {variable}=full or start_lesson(profile='full')", gpu=gpu_class(), variable=PROFILE_ENV)
 
 
 def get_profile(name: str | None = None) -> Profile:

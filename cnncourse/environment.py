@@ -128,7 +128,7 @@ def check_environment() -> list[Check]:
     checks = [check_python(), *check_packages()]
     checks.append(check_device())
     profile = get_profile()
-    checks.append(Check("profile", True, f"{profile.name}: {profile.description}", profile_reason()))
+    checks.append(Check("profile", True, f"{profile.name}: {profile.describe()}", profile_reason()))
     folder = data_dir()
     if folder is None:
         checks.append(Check("data folder", True,

@@ -35,7 +35,7 @@ class Session:
     threads: int  # torch's CPU threads
 
     def __str__(self) -> str:
-        return (f"profile: {self.profile.name} ({self.profile.description})\n"
+        return (f"profile: {self.profile.name} ({self.profile.describe()})\n"
                 f"  {self.profile_reason}\n"
                 + say(SETTINGS_LINE[self.threads == 1], seed=self.seed, seed_env=config.SEED_ENV,
                       threads=self.threads, threads_env=config.THREADS_ENV))

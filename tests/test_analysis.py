@@ -8,6 +8,7 @@ from torch import nn
 
 from cnncourse import analysis, models
 from cnncourse.analysis import embedding
+from cnncourse.config import seed_everything
 from cnncourse.errors import InputTypeError, InputValueError
 from cnncourse.models.resnet import CifarResNet
 
@@ -97,6 +98,22 @@ def test_gradients_vanish_in_a_deep_plain_net_without_batch_norm_but_not_with_sk
         norms = list(analysis.layer_gradient_norms(CifarResNet(32, init_scale=0.8, **kwargs), x, y).values())
         ratios[name] = norms[0] / norms[-2]  # first conv over last conv
     assert ratios["plain"] < 1e-3 < 0.1 < ratios["residual"]
+
+
+def test_weight_scale_response_is_one_over_scale_squared_with_batch_norm_and_matches_a_hand_count() -> None:
+    x, y = tiny_batch(16)
+    build = lambda batch_norm: lambda scale: CifarResNet(8, block=models.PlainBlock, batch_norm=batch_norm,  # noqa: E731
+                                                          init_scale=scale)
+    with_bn = analysis.weight_scale_response(build(True), x, y, scales=(0.5, 2.0))
+    assert with_bn == pytest.approx({0.5: 4.0, 2.0: 0.25}, rel=0.02)   # Ioffe & Szegedy sec. 3.3
+    without = analysis.weight_scale_response(build(False), x, y, scales=(2.0,))
+
+    def relative(scale: float) -> torch.Tensor:   # the same count by hand, seed 0 as the function's
+        seed_everything(0)
+        norms = analysis.layer_gradient_norms(build(False)(scale), x, y, measure="relative")
+        return torch.tensor(list(norms.values())[:-1])
+    assert without[2.0] == pytest.approx((relative(2.0) / relative(1.0)).median().item())
+    assert abs(without[2.0] * 4 - 1) > 0.1   # without batch norm the scale changes what the net computes
 
 
 def test_landscape_probe_on_a_quadratic_matches_the_formula() -> None:

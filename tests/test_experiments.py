@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnncourse import analysis, experiments
+from cnncourse import analysis, experiments, train
 from cnncourse.config import seed_everything
 from cnncourse.recipes import Recipe
 
@@ -75,6 +75,24 @@ def test_train_over_seeds_is_train_each_once_per_seed():
     assert runs["linear"][0].history.step_loss != runs["linear"][1].history.step_loss
     finals = experiments.final_loss_spreads(runs, last_steps=2)["linear"]
     assert finals.values == tuple(pytest.approx(sum(o.history.step_loss[-2:]) / 2) for o in runs["linear"])
+
+
+def test_train_named_model_builds_the_registered_model_from_the_seed_and_scores_it_every_epoch():
+    from cnncourse import models
+    from cnncourse.data import ImageData, Preprocess
+
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (24, 3, 8, 8), dtype=torch.uint8, generator=generator)
+    data = ImageData(images, torch.randint(0, 10, (24,), generator=generator), tuple("abcdefghij"), "train", "tiny")
+    recipe = Recipe(epochs=2, batch_size=8)
+    model, history = experiments.train_named_model("resnet20", data, recipe, Preprocess(), val=data, seed=1)
+    assert type(model) is type(models.resnet20()) and len(history.epochs["val_accuracy"]) == 2
+    seed_everything(1)
+    same = models.resnet20()
+    train.fit(same, data, recipe, train.Task(prepare=Preprocess()), val=data, seed=1, callbacks=())
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), same.state_dict().values()))
+    with pytest.raises(ValueError, match="resnet2"):
+        experiments.train_named_model("resnet2", data, recipe, Preprocess())
 
 
 def test_a_diverged_seed_counts_as_infinitely_bad():

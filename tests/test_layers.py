@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cnncourse"
 
 FLOORS = [
     {"errors"},
-    {"code_strings", "language", "validate", "version"},
+    {"code_strings", "language", "text_table", "validate", "version"},
     {"config", "notebook_setup", "ops"},
     {"data", "history", "precision", "recipes"},
     {"by_hand", "losses", "loop", "metrics", "models", "optim"},

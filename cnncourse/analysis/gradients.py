@@ -16,6 +16,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from torch import Tensor, nn
 
+from ..config import seed_everything
 from ..errors import InputValueError
 from ..validate import expect_class_labels, is_number
 
@@ -95,6 +96,24 @@ def first_over_last_stage(gradients: Sequence[float], *, convs_per_stage: int) -
                               f"{values[:4]}...")
     logs = torch.tensor(values[1:-1], dtype=torch.float64).log()  # the block convs: no stem conv, no classifier
     return float((logs[:convs_per_stage].mean() - logs[-convs_per_stage:].mean()).exp())
+
+
+def weight_scale_response(build_model: Callable[[float], nn.Module], inputs: Tensor, targets: Tensor, *,
+                          scales: Sequence[float] = (0.5, 2.0), seed: int = 0) -> dict[float, float]:
+    """How ‖g‖/‖w‖ answers a scaling of the initial weights: for each scale, the median over the layers (the
+    classifier, the last, left out) of ‖g‖/‖w‖ in ``build_model(scale)`` over the same in ``build_model(1.0)``,
+    every net built from ``seed`` (the same weights up to the scale).
+
+    With batch norm after each conv the answer is 1/scale²: the output does not change, the gradient shrinks
+    by the scale and the weight grows by it (Ioffe & Szegedy 2015, sec. 3.3).
+    """
+    def relative_gradients(scale: float) -> Tensor:
+        seed_everything(seed)
+        norms = layer_gradient_norms(build_model(scale), inputs, targets, measure="relative")
+        return torch.tensor(list(norms.values())[:-1])
+
+    unscaled = relative_gradients(1.0)
+    return {scale: (relative_gradients(scale) / unscaled).median().item() for scale in scales}
 
 
 def _flatten(tensors: Sequence[Tensor]) -> Tensor:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import shown_path
+from ..language import say
 from .isbi import isbi_files_present
 from .sources import DATASETS, candidate_folders
 
@@ -21,11 +22,11 @@ class DatasetStatus:
     download_from: str
 
     def state(self) -> str:
-        """Where it is, or what would be downloaded."""
+        """Where it is, or what would be downloaded (in the learner's language)."""
         if self.found_at is not None:
-            return f"ready, found at {shown_path(self.found_at)}."
-        return (f"not on this machine yet; the first notebook that needs it downloads about "
-                f"{self.download_mb:.0f} MB from {self.download_from}.")
+            return say("ready, found at {folder}.", folder=shown_path(self.found_at))
+        return say("not on this machine yet; the first notebook that needs it downloads about {size_mb:.0f} MB from "
+                   "{source}.", size_mb=self.download_mb, source=self.download_from)
 
     def advice(self) -> str:
         """One plain sentence for the learner."""

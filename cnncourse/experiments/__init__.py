@@ -11,6 +11,6 @@
 
 from .denoising import NoiseSweep, average_sweeps, denoise, sweep_noise_levels
 from .runs import (Outcome, Variant, final_loss_spreads, final_losses, landscape_along_training, train_each,
-                   train_over_seeds)
+                   train_named_model, train_over_seeds)
 from .seeds import SEEDS, Spread, below_in_every_seed, over_seeds, spread
 from .transfer_learning import compare_transfer, fine_tune_imagenet_vgg16

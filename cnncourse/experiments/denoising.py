@@ -14,6 +14,7 @@ from ..errors import InputValueError
 from ..evaluation import predict
 from ..metrics.image_quality import psnr
 from ..ops import to_float
+from ..text_table import text_table
 from .seeds import spread
 
 
@@ -52,13 +53,11 @@ class NoiseSweep:
     def table(self) -> str:
         """The sweep as a text table: one row per noise level, one column per method."""
         names = list(self.psnr)
-        width = max(14, *(len(n) + 2 for n in names))
-        lines = ["noise std".ljust(10) + "".join(n.rjust(width) for n in names)]
-        for i, level in enumerate(self.noise_levels):
-            cells = (f"{self.psnr[n][i]:.2f}" + (f" ± {self.psnr_std[n][i]:.2f}" if n in self.psnr_std else "")
-                     for n in names)
-            lines.append(f"{level:<10.2f}" + "".join(cell.rjust(width) for cell in cells))
-        return "\n".join(lines)
+        def cell(name: str, i: int) -> str:
+            return f"{self.psnr[name][i]:.2f}" + (f" ± {self.psnr_std[name][i]:.2f}" if name in self.psnr_std else "")
+
+        rows = [(f"{level:.2f}", [cell(n, i) for n in names]) for i, level in enumerate(self.noise_levels)]
+        return text_table("noise std", names, rows, label_width=10, column_width=max(14, *(len(n) + 2 for n in names)))
 
 
 def sweep_noise_levels(test_images: Tensor, validation_images: Tensor, noise_levels: Sequence[float],

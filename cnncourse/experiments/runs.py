@@ -15,6 +15,7 @@ from ..data.containers import ImageData
 from ..errors import InputValueError
 from ..evaluation import default_prepare, evaluate
 from ..loop import Prepare
+from ..models import build_model
 from ..recipes import Recipe
 from ..stored_results import stored_result
 from ..train import History, Task, fit
@@ -40,6 +41,18 @@ class Outcome:
     model: nn.Module
     history: History
     test_accuracy: float | None = None
+
+
+def train_named_model(name: str, train: ImageData, recipe: Recipe, prepare: Prepare, *, val: ImageData | None = None,
+                      seed: int = 0, cache_prefix: str = "", **options: object) -> tuple[nn.Module, History]:
+    """Build the registered model ``name`` (``models.build_model(name, **options)``) from ``seed`` and train it,
+    scored on ``val`` after every epoch, with a progress bar; stored in the checkpoint cache as
+    ``cache_prefix + name``."""
+    seed_everything(seed)  # the same initial weights and batches for every model of one seed
+    model = build_model(name, **options)
+    history = fit(model, train, recipe, Task(prepare=prepare), val=val, seed=seed, cache_name=f"{cache_prefix}{name}",
+                  label=f"{name}, seed {seed}")
+    return model, history
 
 
 def train_each(variants: Mapping[object, Variant], *, seed: int = 0, cache_name: str | None = None,

@@ -17,6 +17,7 @@ from skimage.segmentation import expand_labels
 from torch import Tensor
 
 from ..errors import InputShapeError, InputValueError
+from ..text_table import text_table
 from ..validate import is_real_scalar
 
 Mask = Tensor | np.ndarray
@@ -152,8 +153,6 @@ def error_breakdown(prediction: Tensor, masks: Tensor, images: Tensor, *, near: 
 def format_scores(rows: dict[str, dict[str, float]]) -> str:
     """A text table: one row per method, one column per metric."""
     metrics = list(next(iter(rows.values())))
-    width = max(len(name) for name in rows)
-    lines = [" " * width + "".join(f"{metric:>16}" for metric in metrics)]
-    lines += [f"{name:<{width}}" + "".join(f"{scores[metric]:>16.4f}" for metric in metrics)
-              for name, scores in rows.items()]
-    return "\n".join(lines)
+    return text_table("", metrics, [(name, [f"{scores[metric]:.4f}" for metric in metrics])
+                                    for name, scores in rows.items()],
+                      label_width=max(len(name) for name in rows), column_width=16)
